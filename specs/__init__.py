@@ -1,0 +1,1 @@
+"""Machine-readable protocol tables (CSV), installed as package data."""

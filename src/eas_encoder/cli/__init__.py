@@ -1,0 +1,97 @@
+"""Command-line interface: ``eas-encoder SUBCOMMAND ...``.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``, which adds an
+``argparse`` parser whose ``func`` default is ``run(args) -> int``. :func:`main` turns every
+:class:`~eas_encoder.errors.EasError` into one line on stderr and exit code 2; any other
+exception becomes one line and exit code 1 unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import EasError
+
+__all__ = ["main", "build_parser"]
+
+# Order is the order shown in --help.
+_SUBCOMMANDS = (
+    "encode",
+    "describe",
+    "decode",
+    "verify",
+    "check",
+    "cap",
+    "text",
+    "cbs",
+    "wea",
+)
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="eas-encoder",
+        description=(
+            "Encode, decode and check SAME/EAS alerts (47 CFR 11.31), CAP 1.2 and cell "
+            "broadcast. Generated tones must never be aired outside a test setting."
+        ),
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show a full traceback on any error"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in _SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            # A subcommand module not yet present in this build is simply not offered.
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the process exit code (0 ok, 1 internal error, 2 bad input)."""
+    parser = build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return int(exc.code or 0) if exc.code not in (None, 0) else 0
+    try:
+        return int(args.func(args) or 0)
+    except EasError as exc:
+        if args.debug:
+            raise
+        print(f"eas-encoder {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # Downstream of a pipe went away (e.g. `| head`): not an error of ours.
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence for the CLI user
+        if args.debug:
+            raise
+        print(
+            f"eas-encoder {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""SAME/EAS protocol: code tables, header model, waveform constants, modulator, receiver."""

@@ -1,0 +1,1 @@
+"""Streaming SAME receiver, one small stage per module."""
