@@ -1,0 +1,262 @@
+"""Audio input/output: the only module that touches ``soundfile``. Resampling lives here too.
+
+Readers return ``(samples, fs)`` like soundfile: ``float32[n, channels]`` in [-1, 1] and the
+sample rate in Hz. Raw input is signed 16-bit little-endian (s16le), as ``rtl_fm`` and
+``sox -t raw`` produce, and needs an explicit rate.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from .errors import AudioError
+
+__all__ = [
+    "read_audio", "open_stream", "to_mono", "resample", "write_audio", "encode_audio_bytes",
+    "FORMATS", "SUBTYPES", "MAX_RATE",
+]
+
+FORMATS = ("wav", "flac", "raw")
+SUBTYPES = {"16": "PCM_16", "24": "PCM_24", "float": "FLOAT"}
+MAX_RATE = 384000
+_STDIO = "-"
+
+
+def _check_rate(rate: object, field: str = "rate") -> int:
+    if isinstance(rate, bool) or not isinstance(rate, int | np.integer) or not 1 <= rate <= MAX_RATE:
+        raise AudioError(f"must be a whole number of Hz from 1 to {MAX_RATE}", field=field,
+                         value=rate)
+    return int(rate)
+
+
+def read_audio(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
+               ) -> tuple[np.ndarray, int]:
+    """Read a whole audio file (WAV, FLAC, OGG, MP3... as libsndfile supports) or raw s16le.
+
+    Args:
+        source: a path, ``"-"`` for standard input, or a binary file object.
+        rate: when given, the input is raw mono s16le at this rate (Hz).
+
+    Returns:
+        ``(float32[n, channels], fs)``.
+
+    Raises:
+        AudioError: field ``file`` when the file is missing, unreadable, truncated or empty of
+            a header soundfile recognises; field ``rate`` for a bad raw rate.
+    """
+    fs, blocks = open_stream(source, rate=rate, blocksize=1 << 16)
+    chunks = list(blocks)
+    if not chunks:
+        return np.zeros((0, 1), dtype=np.float32), fs
+    return np.concatenate(chunks, axis=0), fs
+
+
+def open_stream(source: str | os.PathLike | BinaryIO, *, rate: int | None = None,
+                blocksize: int = 4096) -> tuple[int, Iterator[np.ndarray]]:
+    """Open audio for block-by-block reading with flat memory (e.g. a 24-hour stdin stream).
+
+    Args:
+        source: a path, ``"-"`` for standard input, or a binary file object.
+        rate: raw s16le mono input at this rate (Hz); ``None`` for a self-describing file.
+        blocksize: frames per block.
+
+    Returns:
+        ``(fs, blocks)`` where each block is ``float32[m, channels]``, ``m <= blocksize``.
+
+    Raises:
+        AudioError: as :func:`read_audio`.
+    """
+    if blocksize < 1:
+        raise ValueError("blocksize must be positive")
+    name = _name(source)
+    if rate is not None:
+        rate = _check_rate(rate)
+        stream = _binary(source)
+        return rate, _raw_blocks(stream, blocksize, close=stream is not source
+                                 and source != _STDIO)
+    try:
+        if source == _STDIO:
+            # libsndfile needs to seek; buffer standard input for self-describing formats.
+            handle = sf.SoundFile(io.BytesIO(sys.stdin.buffer.read()))
+        else:
+            handle = sf.SoundFile(source)
+    except FileNotFoundError:
+        raise AudioError("no such file", field="file", value=name) from None
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        raise AudioError(f"cannot be read as audio ({_short(exc)})", field="file",
+                         value=name) from None
+    if handle.samplerate < 1 or handle.channels < 1:
+        handle.close()
+        raise AudioError("declares no sample rate or no channels", field="file", value=name)
+    return handle.samplerate, _sf_blocks(handle, blocksize, name)
+
+
+def _sf_blocks(handle: sf.SoundFile, blocksize: int, name: str) -> Iterator[np.ndarray]:
+    with handle:
+        while True:
+            try:
+                block = handle.read(blocksize, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as exc:
+                raise AudioError(f"is truncated or corrupt ({_short(exc)})", field="file",
+                                 value=name) from None
+            if len(block) == 0:
+                return
+            yield block
+
+
+def _raw_blocks(stream: BinaryIO, blocksize: int, close: bool) -> Iterator[np.ndarray]:
+    leftover = b""
+    try:
+        while True:
+            data = stream.read(2 * blocksize)
+            if not data:
+                return
+            data = leftover + data
+            usable = len(data) - (len(data) % 2)
+            leftover = data[usable:]
+            if usable:
+                x = np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0
+                yield x[:, None]
+    finally:
+        if close:
+            stream.close()
+
+
+def _binary(source: str | os.PathLike | BinaryIO) -> BinaryIO:
+    if source == _STDIO:
+        return sys.stdin.buffer
+    if isinstance(source, str | os.PathLike):
+        try:
+            return open(source, "rb")  # noqa: SIM115 - closed by the block generator
+        except FileNotFoundError:
+            raise AudioError("no such file", field="file", value=str(source)) from None
+        except OSError as exc:
+            raise AudioError(f"cannot be opened ({exc.strerror})", field="file",
+                             value=str(source)) from None
+    return source
+
+
+def _name(source: object) -> str:
+    if source == _STDIO:
+        return "<stdin>"
+    if isinstance(source, str | os.PathLike):
+        return str(source)
+    return getattr(source, "name", "<stream>")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def to_mono(samples: np.ndarray) -> np.ndarray:
+    """Mix ``float[n, channels]`` (or ``float[n]``) down to ``float32[n]``.
+
+    Channels are averaged (a signal present in one channel only keeps its shape at -6 dB,
+    which a level-independent receiver does not mind). NaN becomes 0 and infinities are
+    clipped to +/-1 so a damaged file cannot poison the filters downstream.
+    """
+    x = np.asarray(samples)
+    if x.ndim == 2:
+        x = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
+    elif x.ndim != 1:
+        raise ValueError(f"samples must be 1-D or 2-D, got shape {x.shape}")
+    x = x.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(x)):
+        x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
+    return x
+
+
+def resample(samples: np.ndarray, fs_in: int, fs_out: int) -> np.ndarray:
+    """Resample ``float[n]`` (or ``float[n, ch]``) from ``fs_in`` to ``fs_out`` Hz with a
+    polyphase filter (scipy ``resample_poly``); returns float32 of the same rank."""
+    fs_in, fs_out = _check_rate(fs_in, "rate"), _check_rate(fs_out, "rate")
+    x = np.asarray(samples, dtype=np.float32)
+    if fs_in == fs_out or len(x) == 0:
+        return x
+    ratio = Fraction(fs_out, fs_in).limit_denominator(1000)
+    return resample_poly(x, ratio.numerator, ratio.denominator, axis=0).astype(np.float32)
+
+
+def _subtype(bits: str) -> str:
+    try:
+        return SUBTYPES[bits]
+    except KeyError:
+        raise AudioError(f"must be one of {', '.join(SUBTYPES)}", field="bits",
+                         value=bits) from None
+
+
+def encode_audio_bytes(samples: np.ndarray, fs: int, *, format: str = "wav",
+                       bits: str = "16") -> bytes:
+    """Encode ``float[n]`` samples as a WAV or FLAC file image, or raw s16le, in memory.
+
+    Raises:
+        AudioError: fields ``format`` / ``bits`` (FLAC has no float, raw is 16-bit only).
+    """
+    if format not in FORMATS:
+        raise AudioError(f"must be one of {', '.join(FORMATS)}", field="format", value=format)
+    x = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    if format == "raw":
+        if bits != "16":
+            raise AudioError("raw output is s16le only", field="bits", value=bits)
+        return (np.round(x * 32767.0)).astype("<i2").tobytes()
+    subtype = _subtype(bits)
+    if format == "flac" and subtype == "FLOAT":
+        raise AudioError("FLAC cannot hold floating-point samples (use 16 or 24)",
+                         field="bits", value=bits)
+    buf = io.BytesIO()
+    sf.write(buf, x, fs, format=format.upper(), subtype=subtype)
+    return buf.getvalue()
+
+
+def write_audio(dest: str | os.PathLike, samples: np.ndarray, fs: int, *,
+                format: str | None = None, bits: str = "16") -> None:
+    """Write samples to ``dest`` (``"-"`` = standard output), atomically.
+
+    The file is written beside its destination under a temporary name and renamed into place,
+    so an error never leaves a partial output file behind.
+
+    Args:
+        samples: ``float[n]`` mono in [-1, 1] (clipped).
+        fs: sample rate in Hz.
+        format: ``wav``, ``flac`` or ``raw`` (s16le); ``None`` picks from the file name's
+            extension, else ``wav``.
+        bits: ``"16"`` (default), ``"24"`` or ``"float"``.
+
+    Raises:
+        AudioError: bad format/bits, or the destination cannot be written.
+    """
+    if format is None:
+        suffix = Path(str(dest)).suffix.lower().lstrip(".")
+        format = suffix if suffix in FORMATS else "wav"
+    data = encode_audio_bytes(samples, fs, format=format, bits=bits)
+    if str(dest) == _STDIO:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(dest)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise AudioError(f"cannot be written ({exc.strerror})", field="output",
+                         value=str(dest)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise AudioError(f"cannot be written ({exc.strerror})", field="output",
+                         value=str(dest)) from None
