@@ -1,0 +1,537 @@
+"""Safe CAP XML parsing and namespaced serialization (CAP 1.2 §3, OASIS CAP-v1.2.xsd).
+
+CAP arrives from networks and files we do not control, so the parser is set up for untrusted
+input: documents larger than ``max_bytes`` are refused before libxml2 sees them; any DOCTYPE is
+refused outright (CAP never needs a DTD, and a DTD is where entity bombs and external entities
+live); entities are never resolved, nothing is fetched from the network, XInclude is never
+processed (and an ``xi:include`` element is refused), ``huge_tree`` stays off and the element
+depth is bounded. Refusals are :class:`~eas_encoder.errors.CapError` naming the rule.
+
+:func:`parse` reads CAP 1.2 and CAP 1.1 (whose elements are a subset) into the frozen model of
+:mod:`eas_encoder.cap.model`; element order is not enforced here (a real SMHI feed puts
+``senderName`` after ``headline``) — :func:`eas_encoder.cap.rules.validate` reports it.
+:func:`serialize` always writes CAP 1.2 in schema order. ``parse(serialize(a)) == a``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from ..errors import CapError
+from .model import CAP11_NS, CAP12_NS, Alert, Area, Info, NamedValue, Resource
+
+__all__ = [
+    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "CAP_NAMESPACES", "safe_parser", "parse_tree",
+    "read_source", "parse", "from_element", "to_element", "serialize", "element_path",
+    "format_datetime", "parse_datetime",
+]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+"""Largest document accepted by default (10 MiB; real CAP with in-band audio stays far below)."""
+DEFAULT_MAX_DEPTH = 64
+"""Deepest element nesting accepted (CAP itself needs 5; an XML-DSig adds about 5 more)."""
+CAP_NAMESPACES = (CAP12_NS, CAP11_NS)
+"""Namespaces read by :func:`parse`; CAP 1.0 (different structure) is not supported."""
+XINCLUDE_NS = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
+_SPEC = "CAP 1.2 §3.3.4 (security); W3C XML 1.0"
+
+# CAP 1.2 §3.3.2 with the schema's pattern; "Z" and fractional seconds are refused there.
+_DATETIME = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
+def safe_parser() -> etree.XMLParser:
+    """A new lxml parser configured for untrusted input (no DTD, entities, network, huge tree)."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+        huge_tree=False, collect_ids=False, remove_blank_text=False, recover=False,
+    )
+
+
+def read_source(source: bytes | str | os.PathLike[str], *,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Return the bytes of ``source`` (bytes as given, or a file path), bounded in size.
+
+    Raises:
+        CapError: file unreadable or larger than ``max_bytes``.
+        TypeError: ``source`` is neither bytes nor a path.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            with path.open("rb") as fh:
+                # Read one byte more than allowed so an oversized file is detected without
+                # ever holding more than max_bytes + 1 in memory.
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise CapError(f"cannot read file: {exc.strerror or exc}", field="file",
+                           value=str(path)) from None
+    else:
+        raise TypeError(f"CAP source must be bytes or a path, not {type(source).__name__}")
+    if len(data) > max_bytes:
+        raise CapError(f"document is larger than the {max_bytes}-byte limit",
+                       field="document", value=f">{max_bytes} bytes", spec=_SPEC)
+    return data
+
+
+def _refuse_doctype(data: bytes) -> None:
+    # Scan the raw text before libxml2 parses anything, so a DTD's entity bomb is never built.
+    head = data[:4]
+    text: str | bytes = data
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            text = data.decode(codec, errors="replace")
+            break
+    else:
+        if head[:2] in (b"<\x00", b"\x00<"):
+            text = data.decode("utf-16-le" if head[:1] == b"<" else "utf-16-be",
+                               errors="replace")
+    found = text.find("<!DOCTYPE" if isinstance(text, str) else b"<!DOCTYPE")
+    if found >= 0:
+        raise CapError("a DOCTYPE is not allowed in CAP (refused to avoid entity expansion "
+                       "and external entities)", field="document", value="<!DOCTYPE",
+                       position=found, spec=_SPEC)
+
+
+def parse_tree(source: bytes | str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
+               max_depth: int = DEFAULT_MAX_DEPTH) -> etree._ElementTree:
+    """Parse untrusted XML safely and return the lxml tree (no CAP checks yet).
+
+    Args:
+        source: document bytes or a file path.
+        max_bytes: size limit in bytes.
+        max_depth: element nesting limit.
+
+    Raises:
+        CapError: too large, DOCTYPE present, not well-formed, too deep, or XInclude used.
+    """
+    data = read_source(source, max_bytes=max_bytes)
+    _refuse_doctype(data)
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, parser=safe_parser()))
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else None
+        msg = str(exc.msg if hasattr(exc, "msg") else exc).splitlines()[0]
+        raise CapError(f"not well-formed XML: {msg}", field="document", position=line,
+                       spec="W3C XML 1.0") from None
+    except ValueError as exc:  # e.g. a str with an encoding declaration
+        raise CapError(f"not parseable as XML: {exc}", field="document") from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise CapError("a DOCTYPE is not allowed in CAP", field="document", spec=_SPEC)
+    root = tree.getroot()
+    # Iterative walk: a recursive one could itself be driven to the recursion limit.
+    stack = [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > max_depth:
+            raise CapError(f"elements nested deeper than {max_depth} levels",
+                           field=element_path(el), spec=_SPEC)
+        if isinstance(el.tag, str) and etree.QName(el).namespace in XINCLUDE_NS:
+            raise CapError("XInclude is not allowed in CAP", field=element_path(el),
+                           value=el.get("href"), spec=_SPEC)
+        stack.extend((child, depth + 1) for child in el)
+    return tree
+
+
+def element_path(el: etree._Element) -> str:
+    """A readable XPath of ``el``, e.g. ``/alert/info[2]/area[1]/polygon[1]``.
+
+    CAP elements are written without prefix; foreign ones as ``{namespace}name``. Indices are
+    1-based positions among same-named siblings (XPath semantics).
+    """
+    parts = []
+    node: Any = el
+    while node is not None and isinstance(node.tag, str):
+        q = etree.QName(node)
+        name = q.localname if q.namespace in CAP_NAMESPACES else node.tag
+        parent = node.getparent()
+        if parent is None:
+            parts.append(name)
+        else:
+            same = [c for c in parent if c.tag == node.tag]
+            parts.append(f"{name}[{same.index(node) + 1}]")
+        node = parent
+    return "/" + "/".join(reversed(parts))
+
+
+def parse_datetime(text: str, path: str = "sent") -> datetime:
+    """Parse a CAP date-time (``2026-05-01T14:30:00-05:00``) into an aware datetime.
+
+    ``Z`` is read as UTC although CAP 1.2 §3.3.2 forbids it (the validator reports it).
+
+    Raises:
+        CapError: not ``YYYY-MM-DDThh:mm:ss±hh:mm``, no offset, fractional seconds, or not a
+            real date.
+    """
+    s = text.strip()
+    m = _DATETIME.fullmatch(s)
+    if not m:
+        raise CapError("must be a date-time YYYY-MM-DDThh:mm:ss±hh:mm", field=path,
+                       value=text, spec="CAP 1.2 §3.3.2")
+    if m.group(7):
+        raise CapError("fractional seconds are not allowed", field=path, value=text,
+                       spec="CAP 1.2 §3.3.2")
+    if not m.group(8):
+        raise CapError("must carry an explicit UTC offset", field=path, value=text,
+                       spec="CAP 1.2 §3.3.2")
+    if m.group(8) == "Z":
+        tz = UTC
+    else:
+        sign = -1 if m.group(8)[0] == "-" else 1
+        hh, mm = int(m.group(8)[1:3]), int(m.group(8)[4:6])
+        if hh > 14 or mm > 59:
+            raise CapError("UTC offset out of range", field=path, value=text,
+                           spec="CAP 1.2 §3.3.2")
+        tz = timezone(sign * timedelta(hours=hh, minutes=mm))
+    try:
+        return datetime(*(int(m.group(i)) for i in range(1, 7)), tzinfo=tz)
+    except ValueError as exc:
+        raise CapError(f"not a real date-time ({exc})", field=path, value=text,
+                       spec="CAP 1.2 §3.3.2") from None
+
+
+def format_datetime(when: datetime) -> str:
+    """CAP text of an aware datetime; UTC is written ``-00:00`` as CAP 1.2 §3.3.2 requires."""
+    off = when.utcoffset()
+    if off is None:
+        raise CapError("must carry an explicit UTC offset", field="datetime",
+                       value=when.isoformat(), spec="CAP 1.2 §3.3.2")
+    minutes = int(off.total_seconds() // 60)
+    sign = "-" if minutes <= 0 else "+"
+    minutes = abs(minutes)
+    return f"{when.strftime('%Y-%m-%dT%H:%M:%S')}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# --- element -> model -----------------------------------------------------------------------
+
+class _Reader:
+    """Collects one CAP element's known children by local name; keeps the rest verbatim."""
+
+    def __init__(self, el: etree._Element, ns: str, names: tuple[str, ...]) -> None:
+        self.el = el
+        self.ns = ns
+        self.children: dict[str, list[etree._Element]] = {}
+        self.extensions: list[str] = []
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue  # comments and processing instructions carry no CAP content
+            q = etree.QName(child)
+            if q.namespace == ns and q.localname in names:
+                self.children.setdefault(q.localname, []).append(child)
+            else:
+                # Foreign and unknown elements are kept verbatim (the validator reports the
+                # unknown ones) so real-world producer quirks do not block reading.
+                self.extensions.append(_foreign_text(child))
+
+    def all(self, name: str) -> list[etree._Element]:
+        return self.children.get(name, [])
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        els = self.all(name)
+        if not els:
+            if required:
+                raise CapError("required element is missing",
+                               field=f"{element_path(self.el)}/{name}",
+                               spec="CAP 1.2 §3.2 (OASIS CAP-v1.2.xsd)")
+            return None
+        if len(els) > 1:
+            raise CapError("may appear only once", field=element_path(els[1]),
+                           spec="CAP 1.2 §3.2 (OASIS CAP-v1.2.xsd)")
+        return _text(els[0])
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        return tuple(_text(e) for e in self.all(name))
+
+    def token(self, name: str, *, required: bool = False) -> str | None:
+        value = self.text(name, required=required)
+        return value.strip() if value is not None else None
+
+    def when(self, name: str, *, required: bool = False) -> datetime | None:
+        value = self.text(name, required=required)
+        if value is None:
+            return None
+        return parse_datetime(value, element_path(self.all(name)[0]))
+
+    def pairs(self, name: str) -> tuple[NamedValue, ...]:
+        out = []
+        for e in self.all(name):
+            r = _Reader(e, self.ns, ("valueName", "value"))
+            out.append(NamedValue(r.text("valueName", required=True) or "",
+                                  r.text("value", required=True) or ""))
+        return tuple(out)
+
+
+def _text(el: etree._Element) -> str:
+    if len(el):
+        raise CapError("must contain text only, not child elements", field=element_path(el),
+                       spec="CAP 1.2 §3.2 (OASIS CAP-v1.2.xsd)")
+    return el.text or ""
+
+
+def _foreign_text(el: etree._Element) -> str:
+    # A deep copy detached from its parent, with unused inherited namespace declarations
+    # dropped, serializes the same way however often it is re-embedded: a lossless round trip.
+    copy = etree.fromstring(etree.tostring(el), parser=safe_parser())
+    copy.tail = None
+    etree.cleanup_namespaces(copy)
+    return etree.tostring(copy, encoding="unicode", with_tail=False)
+
+
+def _enum_field(path: str, build: Any) -> Any:
+    try:
+        return build()
+    except CapError as exc:
+        if (exc.field or "").startswith("/"):
+            raise
+        # The model names the field; the reader knows where in the document it sits.
+        raise CapError(exc.rule, field=f"{path}/{_camel(exc.field or '')}", value=exc.value,
+                       spec=exc.spec) from None
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(p.capitalize() for p in rest)
+
+
+_ALERT_ELEMENTS = ("identifier", "sender", "sent", "status", "msgType", "source", "scope",
+                   "restriction", "addresses", "code", "note", "references", "incidents", "info")
+_INFO_ELEMENTS = ("language", "category", "event", "responseType", "urgency", "severity",
+                  "certainty", "audience", "eventCode", "effective", "onset", "expires",
+                  "senderName", "headline", "description", "instruction", "web", "contact",
+                  "parameter", "resource", "area")
+_RESOURCE_ELEMENTS = ("resourceDesc", "mimeType", "size", "uri", "derefUri", "digest")
+_AREA_ELEMENTS = ("areaDesc", "polygon", "circle", "geocode", "altitude", "ceiling")
+
+
+def from_element(root: etree._Element) -> Alert:
+    """Build an :class:`~eas_encoder.cap.model.Alert` from a parsed ``alert`` element.
+
+    Raises:
+        CapError: not a CAP 1.2/1.1 ``alert``, a required element missing or repeated, a
+            bad enumeration, date-time, ``size`` or ``altitude`` — naming the path.
+    """
+    q = etree.QName(root)
+    if q.localname != "alert" or q.namespace not in CAP_NAMESPACES:
+        raise CapError(f"root element must be alert in namespace {CAP12_NS}",
+                       field="/" + q.localname, value=q.namespace, spec="CAP 1.2 §3.1")
+    ns = q.namespace
+    r = _Reader(root, ns, _ALERT_ELEMENTS)
+    infos = tuple(_info(e, ns) for e in r.all("info"))
+    return _enum_field("/alert", lambda: Alert(
+        identifier=r.text("identifier", required=True) or "",
+        sender=r.text("sender", required=True) or "",
+        sent=r.when("sent", required=True),
+        status=r.token("status", required=True),
+        msg_type=r.token("msgType", required=True),
+        scope=r.token("scope", required=True),
+        source=r.text("source"), restriction=r.text("restriction"),
+        addresses=r.text("addresses"), code=r.texts("code"), note=r.text("note"),
+        references=r.text("references"), incidents=r.text("incidents"),
+        infos=infos, extensions=tuple(r.extensions)))
+
+
+def _info(el: etree._Element, ns: str) -> Info:
+    r = _Reader(el, ns, _INFO_ELEMENTS)
+    path = element_path(el)
+    cats = tuple(t.strip() for t in r.texts("category"))
+    if not cats:
+        raise CapError("required element is missing", field=f"{path}/category",
+                       spec="CAP 1.2 §3.2.2")
+    return _enum_field(path, lambda: Info(
+        language=r.token("language"), category=cats,
+        event=r.text("event", required=True) or "",
+        response_type=tuple(t.strip() for t in r.texts("responseType")),
+        urgency=r.token("urgency", required=True), severity=r.token("severity", required=True),
+        certainty=r.token("certainty", required=True), audience=r.text("audience"),
+        event_codes=r.pairs("eventCode"), effective=r.when("effective"),
+        onset=r.when("onset"), expires=r.when("expires"), sender_name=r.text("senderName"),
+        headline=r.text("headline"), description=r.text("description"),
+        instruction=r.text("instruction"), web=r.text("web"), contact=r.text("contact"),
+        parameters=r.pairs("parameter"),
+        resources=tuple(_resource(e, ns) for e in r.all("resource")),
+        areas=tuple(_area(e, ns) for e in r.all("area")), extensions=tuple(r.extensions)))
+
+
+def _resource(el: etree._Element, ns: str) -> Resource:
+    r = _Reader(el, ns, _RESOURCE_ELEMENTS)
+    size_text = r.token("size")
+    size = None
+    if size_text is not None:
+        if not re.fullmatch(r"[+-]?\d+", size_text):
+            raise CapError("must be an integer number of bytes", field=element_path(
+                r.all("size")[0]), value=size_text, spec="CAP 1.2 §3.2.3")
+        size = int(size_text)
+    return Resource(resource_desc=r.text("resourceDesc", required=True) or "",
+                    mime_type=r.text("mimeType", required=True) or "", size=size,
+                    uri=r.text("uri"), deref_uri=r.text("derefUri"), digest=r.text("digest"),
+                    extensions=tuple(r.extensions))
+
+
+def _decimal(r: _Reader, name: str) -> Decimal | None:
+    text = r.token(name)
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)",
+                                                                    text):
+        raise CapError("must be a decimal number of feet", field=element_path(r.all(name)[0]),
+                       value=text, spec="CAP 1.2 §3.2.4")
+    return value
+
+
+def _area(el: etree._Element, ns: str) -> Area:
+    r = _Reader(el, ns, _AREA_ELEMENTS)
+    return Area(area_desc=r.text("areaDesc", required=True) or "", polygons=r.texts("polygon"),
+                circles=r.texts("circle"), geocodes=r.pairs("geocode"),
+                altitude=_decimal(r, "altitude"), ceiling=_decimal(r, "ceiling"),
+                extensions=tuple(r.extensions))
+
+
+def parse(source: bytes | str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
+          max_depth: int = DEFAULT_MAX_DEPTH) -> Alert:
+    """Parse a CAP 1.2 (or 1.1) document from bytes or a file path into an ``Alert``.
+
+    Schema order is not enforced and elements CAP does not define are kept verbatim in
+    ``extensions`` (see :func:`eas_encoder.cap.rules.validate`, which reports both).
+
+    Raises:
+        CapError: hostile or malformed XML (see :func:`parse_tree`) or content the model
+            cannot hold, naming the element path, the value and the rule.
+    """
+    return from_element(parse_tree(source, max_bytes=max_bytes, max_depth=max_depth).getroot())
+
+
+# --- model -> element -----------------------------------------------------------------------
+
+def _sub(parent: etree._Element, name: str, text: str | None) -> None:
+    if text is not None:
+        etree.SubElement(parent, f"{{{CAP12_NS}}}{name}").text = text
+
+
+def _pairs(parent: etree._Element, name: str, pairs: tuple[NamedValue, ...]) -> None:
+    for p in pairs:
+        el = etree.SubElement(parent, f"{{{CAP12_NS}}}{name}")
+        _sub(el, "valueName", p.value_name)
+        _sub(el, "value", p.value)
+
+
+def _extend(parent: etree._Element, extensions: tuple[str, ...]) -> None:
+    for text in extensions:
+        try:
+            parent.append(etree.fromstring(text, parser=safe_parser()))
+        except etree.XMLSyntaxError as exc:
+            raise CapError(f"extension is not well-formed XML: {exc}",
+                           field=element_path(parent) + "/extension", value=text[:60]) from None
+
+
+def _dt(value: datetime | None) -> str | None:
+    return None if value is None else format_datetime(value)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def to_element(alert: Alert) -> etree._Element:
+    """Build the CAP 1.2 ``alert`` element (children in schema order) for ``alert``.
+
+    Raises:
+        CapError: an extension that is not well-formed XML.
+        ValueError: text containing characters XML cannot carry (e.g. NUL).
+    """
+    if not isinstance(alert, Alert):
+        raise TypeError(f"expected an Alert, not {type(alert).__name__}")
+    root = etree.Element(f"{{{CAP12_NS}}}alert", nsmap={None: CAP12_NS})
+    for name, value in (("identifier", alert.identifier), ("sender", alert.sender),
+                        ("sent", _dt(alert.sent)), ("status", alert.status.value),
+                        ("msgType", alert.msg_type.value), ("source", alert.source),
+                        ("scope", alert.scope.value), ("restriction", alert.restriction),
+                        ("addresses", alert.addresses)):
+        _sub(root, name, value)
+    for code in alert.code:
+        _sub(root, "code", code)
+    for name, value in (("note", alert.note), ("references", alert.references),
+                        ("incidents", alert.incidents)):
+        _sub(root, name, value)
+    for info in alert.infos:
+        _info_element(root, info)
+    _extend(root, alert.extensions)
+    return root
+
+
+def _info_element(root: etree._Element, info: Info) -> None:
+    el = etree.SubElement(root, f"{{{CAP12_NS}}}info")
+    _sub(el, "language", info.language)
+    for c in info.category:
+        _sub(el, "category", c.value)
+    _sub(el, "event", info.event)
+    for rt in info.response_type:
+        _sub(el, "responseType", rt.value)
+    for name, value in (("urgency", info.urgency.value), ("severity", info.severity.value),
+                        ("certainty", info.certainty.value), ("audience", info.audience)):
+        _sub(el, name, value)
+    _pairs(el, "eventCode", info.event_codes)
+    for name, value in (("effective", _dt(info.effective)), ("onset", _dt(info.onset)),
+                        ("expires", _dt(info.expires)), ("senderName", info.sender_name),
+                        ("headline", info.headline), ("description", info.description),
+                        ("instruction", info.instruction), ("web", info.web),
+                        ("contact", info.contact)):
+        _sub(el, name, value)
+    _pairs(el, "parameter", info.parameters)
+    for res in info.resources:
+        r = etree.SubElement(el, f"{{{CAP12_NS}}}resource")
+        for name, value in (("resourceDesc", res.resource_desc), ("mimeType", res.mime_type),
+                            ("size", None if res.size is None else str(res.size)),
+                            ("uri", res.uri), ("derefUri", res.deref_uri),
+                            ("digest", res.digest)):
+            _sub(r, name, value)
+        _extend(r, res.extensions)
+    for area in info.areas:
+        a = etree.SubElement(el, f"{{{CAP12_NS}}}area")
+        _sub(a, "areaDesc", area.area_desc)
+        for p in area.polygons:
+            _sub(a, "polygon", p)
+        for c in area.circles:
+            _sub(a, "circle", c)
+        _pairs(a, "geocode", area.geocodes)
+        _sub(a, "altitude", _dec(area.altitude))
+        _sub(a, "ceiling", _dec(area.ceiling))
+        _extend(a, area.extensions)
+    _extend(el, info.extensions)
+
+
+def _has_extensions(alert: Alert) -> bool:
+    return bool(alert.extensions) or any(
+        info.extensions or any(r.extensions for r in info.resources)
+        or any(a.extensions for a in info.areas) for info in alert.infos)
+
+
+def serialize(alert: Alert, *, pretty: bool = True) -> bytes:
+    """Serialize ``alert`` as a UTF-8 CAP 1.2 document with an XML declaration.
+
+    ``pretty`` indents elements; text content is never altered (only whitespace *between*
+    elements is added), so the document still parses back to an equal ``Alert``. Documents
+    carrying a signature (an extension) are written without indentation, because added
+    whitespace would change what the signature covers.
+
+    Raises:
+        CapError / ValueError: as :func:`to_element`.
+    """
+    root = to_element(alert)
+    if pretty and not _has_extensions(alert):
+        etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
