@@ -1,0 +1,562 @@
+"""3GPP TS 23.041 cell-broadcast messages: GSM 88-octet pages and the UMTS/LTE format.
+
+GSM format (TS 23.041 §9.4.1.2), one PDU per page::
+
+    serial number (2) | message identifier (2) | data coding scheme (1) | page parameter (1)
+    | content of message (82)
+
+UMTS format (TS 23.041 §9.4.2.2), also what LTE/NR phones receive, one PDU for all pages::
+
+    message type (1) = 1 | message identifier (2) | serial number (2) | data coding scheme (1)
+    | number of pages (1) | n x [ CBS-Message-Information-Page (82) | -Length (1) ]
+
+Octet positions in errors count from 0 at the first octet of the PDU. A :class:`CbsMessage`
+holds the text of each page separately, so a decoded message re-encodes byte for byte even
+where the sender split its pages differently from :meth:`CbsMessage.from_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from ..errors import CbsError
+from .gsm7 import (
+    CR,
+    GSM7_SEPTETS_PER_PAGE,
+    PAGE_OCTETS,
+    UCS2_UNITS_PER_PAGE,
+    choose_alphabet,
+    decode_ucs2,
+    encode_ucs2,
+    pack_septets,
+    packed_length,
+    septets_to_text,
+    split_gsm7,
+    split_ucs2,
+    text_to_septets,
+    unpack_septets,
+)
+
+__all__ = [
+    "GSM_PDU_OCTETS",
+    "MAX_PAGES",
+    "GeographicalScope",
+    "SerialNumber",
+    "DataCoding",
+    "parse_dcs",
+    "dcs_for",
+    "CbsMessage",
+    "GsmPage",
+    "decode_gsm_page",
+    "decode_gsm",
+    "decode_umts",
+    "decode",
+]
+
+SPEC_GSM = "3GPP TS 23.041 §9.4.1.2"
+SPEC_UMTS = "3GPP TS 23.041 §9.4.2.2"
+SPEC_SERIAL = "3GPP TS 23.041 §9.4.1.2.1"
+SPEC_PAGE = "3GPP TS 23.041 §9.4.1.2.4"
+SPEC_DCS = "3GPP TS 23.038 §5"
+
+GSM_PDU_OCTETS = 88
+"""A GSM-format page is exactly 88 octets: 6 header + 82 content (TS 23.041 §9.4.1.2)."""
+MAX_PAGES = 15
+"""A message has 1 to 15 pages: the page parameter has 4-bit fields (TS 23.041 §9.4.1.2.4)."""
+UMTS_MESSAGE_TYPE_CBS = 0x01
+"""Message type 1 = CBS message (TS 23.041 §9.4.2.2.1)."""
+_UMTS_HEADER_OCTETS = 7  # type, id(2), serial(2), DCS, number of pages
+_UMTS_PAGE_OCTETS = PAGE_OCTETS + 1
+
+
+class GeographicalScope(IntEnum):
+    """Geographical scope, the top two bits of the serial number (TS 23.041 §9.4.1.2.1)."""
+
+    CELL_IMMEDIATE = 0
+    """Cell wide, display immediately."""
+    PLMN = 1
+    """PLMN wide, normal display."""
+    LOCATION_AREA = 2
+    """Location area / service area / tracking area wide, normal display."""
+    CELL = 3
+    """Cell wide, normal display."""
+
+
+@dataclass(frozen=True)
+class SerialNumber:
+    """The 16-bit serial number (TS 23.041 §9.4.1.2.1).
+
+    Attributes:
+        geographical_scope: bits 15-14, 0-3 (see :class:`GeographicalScope`).
+        message_code: bits 13-4, 0-1023; tells messages with the same message identifier
+            apart. For ETWS identifiers its top two bits are the emergency user alert and
+            popup flags.
+        update_number: bits 3-0, 0-15; bumped for a changed version of the same message.
+
+    Raises:
+        ValueError: a field outside its bit width (API misuse).
+    """
+
+    geographical_scope: int = GeographicalScope.CELL_IMMEDIATE
+    message_code: int = 0
+    update_number: int = 0
+
+    def __post_init__(self) -> None:
+        for name, top in (("geographical_scope", 3), ("message_code", 1023),
+                          ("update_number", 15)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
+                raise ValueError(f"{name} must be an int 0-{top}, not {value!r}")
+        object.__setattr__(self, "geographical_scope",
+                           GeographicalScope(self.geographical_scope))
+
+    @property
+    def raw(self) -> int:
+        """The two octets as one big-endian 16-bit value."""
+        return (self.geographical_scope << 14) | (self.message_code << 4) | self.update_number
+
+    @classmethod
+    def from_raw(cls, raw: int) -> SerialNumber:
+        """Split a 16-bit serial number into its fields."""
+        if not 0 <= raw <= 0xFFFF:
+            raise ValueError(f"serial number must be 0-0xFFFF, not {raw!r}")
+        return cls(raw >> 14, (raw >> 4) & 0x3FF, raw & 0xF)
+
+
+# TS 23.038 §5, coding group 0000 (0x00-0x0F) and 0010 (0x20-0x24): 7-bit, language in DCS.
+_DCS_LANGUAGES = {
+    0x00: "de", 0x01: "en", 0x02: "it", 0x03: "fr", 0x04: "es", 0x05: "nl", 0x06: "sv",
+    0x07: "da", 0x08: "pt", 0x09: "fi", 0x0A: "no", 0x0B: "el", 0x0C: "tr", 0x0D: "hu",
+    0x0E: "pl", 0x20: "cs", 0x21: "he", 0x22: "ar", 0x23: "ru", 0x24: "is",
+}
+_LANGUAGE_DCS = {lang: dcs for dcs, lang in _DCS_LANGUAGES.items()}
+DCS_GSM7_UNSPECIFIED = 0x0F
+"""GSM 7-bit, language unspecified (TS 23.038 §5, group 0000)."""
+DCS_GSM7_LANGUAGE_IN_BODY = 0x10
+"""GSM 7-bit; the message starts with a two-character language and CR (TS 23.038 §5)."""
+DCS_UCS2_LANGUAGE_IN_BODY = 0x11
+"""UCS-2; the message starts with a two-character language in 2 packed GSM octets."""
+DCS_UCS2 = 0x48
+"""General data coding, uncompressed, no class, UCS-2 (TS 23.038 §5, group 01xx)."""
+
+
+@dataclass(frozen=True)
+class DataCoding:
+    """What a CBS data coding scheme octet says (TS 23.038 §5).
+
+    Attributes:
+        dcs: the octet, 0-255.
+        alphabet: ``"gsm7"``, ``"ucs2"`` or ``"8bit"``.
+        language: ISO 639-1 code given by the DCS itself, or ``None``.
+        language_in_body: the content starts with the language (DCS 0x10 and 0x11).
+        compressed: TS 23.042 compression flagged (not supported by this library).
+        has_udh: the content starts with a user data header (coding group 1001).
+    """
+
+    dcs: int
+    alphabet: str
+    language: str | None = None
+    language_in_body: bool = False
+    compressed: bool = False
+    has_udh: bool = False
+
+
+def parse_dcs(dcs: int) -> DataCoding:
+    """Interpret a CBS data coding scheme octet (TS 23.038 §5).
+
+    Reserved values are read as GSM 7-bit, as TS 23.038 §5 asks of a receiver
+    ("any reserved codings shall be assumed to be the GSM 7 bit default alphabet").
+    """
+    if not 0 <= dcs <= 0xFF:
+        raise ValueError(f"data coding scheme must be 0-255, not {dcs!r}")
+    group = dcs >> 4
+    if dcs in _DCS_LANGUAGES:
+        return DataCoding(dcs, "gsm7", _DCS_LANGUAGES[dcs])
+    if dcs == DCS_GSM7_LANGUAGE_IN_BODY:
+        return DataCoding(dcs, "gsm7", language_in_body=True)
+    if dcs == DCS_UCS2_LANGUAGE_IN_BODY:
+        return DataCoding(dcs, "ucs2", language_in_body=True)
+    if group in (0x4, 0x5, 0x6, 0x7, 0x9):
+        alphabet = {0: "gsm7", 1: "8bit", 2: "ucs2"}.get((dcs >> 2) & 3, "gsm7")
+        return DataCoding(dcs, alphabet, compressed=bool(dcs & 0x20) and group != 0x9,
+                          has_udh=group == 0x9)
+    if group == 0xF:
+        return DataCoding(dcs, "8bit" if dcs & 0x04 else "gsm7")
+    return DataCoding(dcs, "gsm7")
+
+
+def dcs_for(alphabet: str, language: str | None = None) -> int:
+    """The data coding scheme this library sends for an alphabet and language (TS 23.038 §5).
+
+    GSM 7-bit uses the language's own DCS value where it has one (``en`` 0x01, ``es`` 0x04...),
+    0x10 with the language in the body for other two-letter languages, and 0x0F when no
+    language is given. UCS-2 uses 0x11 (language in the body) or 0x48.
+
+    Raises:
+        ValueError: unknown alphabet or a language that is not two ASCII letters.
+    """
+    if language is not None and not (len(language) == 2 and language.isascii()
+                                     and language.isalpha()):
+        raise ValueError(f"language must be a two-letter ISO 639-1 code, not {language!r}")
+    if alphabet == "gsm7":
+        if language is None:
+            return DCS_GSM7_UNSPECIFIED
+        return _LANGUAGE_DCS.get(language.lower(), DCS_GSM7_LANGUAGE_IN_BODY)
+    if alphabet == "ucs2":
+        return DCS_UCS2 if language is None else DCS_UCS2_LANGUAGE_IN_BODY
+    raise ValueError(f"alphabet must be 'gsm7' or 'ucs2', not {alphabet!r}")
+
+
+def _page_capacity(coding: DataCoding) -> int:
+    if coding.alphabet == "gsm7":
+        return GSM7_SEPTETS_PER_PAGE - (3 if coding.language_in_body else 0)
+    return UCS2_UNITS_PER_PAGE - (1 if coding.language_in_body else 0)
+
+
+@dataclass(frozen=True)
+class CbsMessage:
+    """One cell-broadcast message: header fields plus the text of each page.
+
+    Attributes:
+        message_identifier: 0-65535, the channel (TS 23.041 §9.4.1.2.2; CMAS 4370-4399).
+        serial_number: :class:`SerialNumber`.
+        dcs: data coding scheme octet (TS 23.038 §5); must be GSM 7-bit or UCS-2.
+        pages: text of each page, 1 to 15 items, each fitting one 82-octet page (language
+            indication and padding not included).
+        language: two-letter language; required when the DCS puts it in the body (0x10, 0x11),
+            and taken from the DCS when the DCS names one.
+        alphabet_note: why UCS-2 was chosen, when :meth:`from_text` chose it; not compared.
+
+    Raises:
+        CbsError: a page too long for its page, a character the alphabet cannot carry, or a
+            DCS this library cannot write (8-bit, compressed, with user data header).
+        ValueError: fields outside their ranges (API misuse).
+    """
+
+    message_identifier: int
+    serial_number: SerialNumber
+    dcs: int
+    pages: tuple[str, ...]
+    language: str | None = None
+    alphabet_note: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.message_identifier, int) or not 0 <= self.message_identifier \
+                <= 0xFFFF:
+            raise ValueError(f"message identifier must be 0-65535, not "
+                             f"{self.message_identifier!r}")
+        if not isinstance(self.serial_number, SerialNumber):
+            raise TypeError("serial_number must be a SerialNumber")
+        pages = (self.pages,) if isinstance(self.pages, str) else tuple(self.pages)
+        object.__setattr__(self, "pages", pages)
+        if not 1 <= len(pages) <= MAX_PAGES:
+            raise CbsError(f"must have 1 to {MAX_PAGES} pages", field="pages",
+                           value=len(pages), spec=SPEC_PAGE)
+        coding = self.coding
+        if coding.alphabet == "8bit" or coding.compressed or coding.has_udh:
+            raise CbsError("8-bit, compressed or UDH content is not supported",
+                           field="data coding scheme", value=f"0x{self.dcs:02X}",
+                           spec=SPEC_DCS)
+        if coding.language is not None:
+            if self.language not in (None, coding.language):
+                raise ValueError(f"language {self.language!r} contradicts DCS "
+                                 f"0x{self.dcs:02X} ({coding.language})")
+            object.__setattr__(self, "language", coding.language)
+        if coding.language_in_body:
+            lang = self.language
+            if lang is None or len(lang) != 2 or text_to_septets(lang) != lang.encode():
+                raise ValueError(f"DCS 0x{self.dcs:02X} needs a two-letter language, "
+                                 f"not {lang!r}")
+        capacity = _page_capacity(coding)
+        for n, page in enumerate(pages, 1):
+            used = (len(text_to_septets(page)) if coding.alphabet == "gsm7"
+                    else len(encode_ucs2(page)) // 2)
+            if used > capacity:
+                unit = "septets" if coding.alphabet == "gsm7" else "UCS-2 units"
+                raise CbsError(f"page {n} needs {used} {unit}; a page holds {capacity}",
+                               field="pages", value=page, spec=SPEC_GSM)
+
+    # -- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_text(cls, text: str, message_identifier: int, *,
+                  serial_number: SerialNumber | None = None, language: str | None = None,
+                  alphabet: str | None = None, max_pages: int = MAX_PAGES) -> CbsMessage:
+        """Split text into pages, choosing GSM 7-bit or UCS-2 (3GPP TS 23.041 §9.4, TS 23.038).
+
+        Args:
+            text: the message text; trailing carriage returns are indistinguishable from the
+                padding (TS 23.038 §6.1.2.3.1) and are lost on decoding.
+            message_identifier: 0-65535.
+            serial_number: default geographical scope 0, message code 0, update 0.
+            language: optional two-letter language (sets the DCS, see :func:`dcs_for`).
+            alphabet: ``"gsm7"``, ``"ucs2"`` or ``None`` to choose (reported in
+                :attr:`alphabet_note`).
+            max_pages: refuse text needing more pages (1-15).
+
+        Raises:
+            CbsError: field ``text`` when it needs more than ``max_pages`` pages, or when
+                ``alphabet="gsm7"`` is forced for text the alphabet cannot carry.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        if not 1 <= max_pages <= MAX_PAGES:
+            raise ValueError(f"max_pages must be 1-{MAX_PAGES}")
+        note = None
+        if alphabet is None:
+            choice = choose_alphabet(text)
+            alphabet, note = choice.alphabet, choice.note
+        dcs = dcs_for(alphabet, language)
+        capacity = _page_capacity(parse_dcs(dcs))
+        pages = (split_gsm7(text, capacity) if alphabet == "gsm7"
+                 else split_ucs2(text, capacity))
+        if len(pages) > max_pages:
+            unit = "septets" if alphabet == "gsm7" else "UCS-2 units"
+            size = (len(text_to_septets(text)) if alphabet == "gsm7"
+                    else len(encode_ucs2(text)) // 2)
+            raise CbsError(f"is too long: {size} {unit} need {len(pages)} pages, at most "
+                           f"{max_pages} allowed ({capacity} {unit} per page)",
+                           field="text", value=_clip(text), spec=SPEC_PAGE)
+        return cls(message_identifier, serial_number or SerialNumber(), dcs, tuple(pages),
+                   language.lower() if language else None, note)
+
+    # -- derived ----------------------------------------------------------------------------
+    @property
+    def coding(self) -> DataCoding:
+        """The interpreted data coding scheme."""
+        return parse_dcs(self.dcs)
+
+    @property
+    def alphabet(self) -> str:
+        """``"gsm7"`` or ``"ucs2"``."""
+        return self.coding.alphabet
+
+    @property
+    def text(self) -> str:
+        """The whole message: the pages joined."""
+        return "".join(self.pages)
+
+    def page_content(self, index: int) -> tuple[bytes, int]:
+        """Content of page ``index`` (0-based): 82 padded octets and the octets used.
+
+        GSM 7-bit pages are padded with CR septets, UCS-2 pages with U+000D
+        (TS 23.038 §6.1.2.3.1); the used count is what the UMTS length octet carries.
+        """
+        coding = self.coding
+        page = self.pages[index]
+        if coding.alphabet == "gsm7":
+            prefix = (self.language.encode("ascii") + bytes([CR])
+                      if coding.language_in_body and self.language else b"")
+            septets = prefix + text_to_septets(page)
+            used = packed_length(len(septets))
+            padded = septets + bytes([CR]) * (GSM7_SEPTETS_PER_PAGE - len(septets))
+            return pack_septets(padded)[:PAGE_OCTETS], used
+        prefix = b""
+        if coding.language_in_body and self.language:
+            # Two GSM 7-bit characters packed into 14 bits plus 2 zero bits (TS 23.038 §5).
+            prefix = pack_septets(text_to_septets(self.language))
+        body = prefix + encode_ucs2(page)
+        used = len(body)
+        return body + b"\x00\x0d" * ((PAGE_OCTETS - used) // 2), used
+
+    # -- wire formats -----------------------------------------------------------------------
+    def to_gsm_pdus(self) -> list[bytes]:
+        """One 88-octet GSM-format PDU per page (TS 23.041 §9.4.1.2)."""
+        header = (self.serial_number.raw.to_bytes(2, "big")
+                  + self.message_identifier.to_bytes(2, "big") + bytes([self.dcs]))
+        total = len(self.pages)
+        return [header + bytes([(n << 4) | total]) + self.page_content(n - 1)[0]
+                for n in range(1, total + 1)]
+
+    def to_umts_pdu(self) -> bytes:
+        """The UMTS/LTE-format PDU with all pages (TS 23.041 §9.4.2.2)."""
+        out = bytearray([UMTS_MESSAGE_TYPE_CBS])
+        out += self.message_identifier.to_bytes(2, "big")
+        out += self.serial_number.raw.to_bytes(2, "big")
+        out += bytes([self.dcs, len(self.pages)])
+        for i in range(len(self.pages)):
+            content, used = self.page_content(i)
+            out += content + bytes([used])
+        return bytes(out)
+
+
+def _clip(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n] + "..."
+
+
+@dataclass(frozen=True)
+class GsmPage:
+    """One decoded GSM-format page (TS 23.041 §9.4.1.2).
+
+    Attributes:
+        serial_number, message_identifier, dcs: header fields.
+        page: this page's number, 1-15; total: number of pages, 1-15.
+        language: from the DCS or the body, else ``None``.
+        text: page text with language indication and trailing CR padding removed.
+    """
+
+    serial_number: SerialNumber
+    message_identifier: int
+    dcs: int
+    page: int
+    total: int
+    language: str | None
+    text: str
+
+
+def _check_bytes(pdu: object) -> bytes:
+    if isinstance(pdu, str):
+        raise TypeError("PDU must be bytes; use bytes.fromhex() for hex text")
+    if not isinstance(pdu, bytes | bytearray | memoryview):
+        raise TypeError(f"PDU must be bytes, not {type(pdu).__name__}")
+    return bytes(pdu)
+
+
+def _decode_content(content: bytes, coding: DataCoding, offset: int, dcs_position: int,
+                    used: int | None = None) -> tuple[str, str | None]:
+    """Decode one page's content; ``offset`` is the PDU position of ``content[0]``."""
+    if coding.alphabet == "8bit" or coding.compressed or coding.has_udh:
+        raise CbsError("8-bit, compressed or UDH content cannot be decoded to text",
+                       field="data coding scheme", value=f"0x{coding.dcs:02X}",
+                       position=dcs_position, spec=SPEC_DCS)
+    data = content if used is None else content[:used]
+    language = coding.language
+    if coding.alphabet == "gsm7":
+        septets = unpack_septets(data)
+        if coding.language_in_body:
+            if len(septets) < 3:
+                raise CbsError("is too short for the language indication",
+                               field="content", position=offset, spec=SPEC_DCS)
+            language = septets_to_text(septets[:2])
+            septets = septets[3:] if septets[2] == CR else septets[2:]
+        return septets_to_text(septets).rstrip("\r"), language
+    if coding.language_in_body:
+        if len(data) < 2:
+            raise CbsError("is too short for the language indication", field="content",
+                           position=offset, spec=SPEC_DCS)
+        language = septets_to_text(unpack_septets(data[:2], 2))
+        data, offset = data[2:], offset + 2
+    if len(data) % 2:
+        # An odd 'used' count in UMTS format: the last octet cannot start a UCS-2 unit.
+        raise CbsError(f"UCS-2 content has an odd number of octets ({len(data)})",
+                       field="content", position=offset + len(data) - 1,
+                       spec="3GPP TS 23.038 §6.1.2.2")
+    return decode_ucs2(data, offset=offset).rstrip("\r"), language
+
+
+def decode_gsm_page(pdu: bytes) -> GsmPage:
+    """Decode one 88-octet GSM-format page (TS 23.041 §9.4.1.2).
+
+    Raises:
+        CbsError: wrong length, a page parameter that is not 1..15 of 1..15 with page <= total
+            (octet 5), or content that cannot be decoded, naming the octet.
+    """
+    pdu = _check_bytes(pdu)
+    if len(pdu) != GSM_PDU_OCTETS:
+        raise CbsError(f"is {len(pdu)} octets; a GSM-format page is exactly "
+                       f"{GSM_PDU_OCTETS}", field="pdu", position=min(len(pdu),
+                                                                       GSM_PDU_OCTETS),
+                       spec=SPEC_GSM)
+    page, total = pdu[5] >> 4, pdu[5] & 0x0F
+    if total == 0 or page == 0 or page > total:
+        raise CbsError(f"page {page} of {total} is not a page of a 1-15 page message",
+                       field="page parameter", value=f"0x{pdu[5]:02X}", position=5,
+                       spec=SPEC_PAGE)
+    coding = parse_dcs(pdu[4])
+    text, language = _decode_content(pdu[6:], coding, 6, 4)
+    return GsmPage(SerialNumber.from_raw(int.from_bytes(pdu[0:2], "big")),
+                   int.from_bytes(pdu[2:4], "big"), pdu[4], page, total, language, text)
+
+
+def decode_gsm(pdus: Sequence[bytes]) -> CbsMessage:
+    """Decode all GSM-format pages of one message into a :class:`CbsMessage`.
+
+    Pages may arrive in any order; they must share serial number, message identifier, DCS and
+    total, and every page 1..total must be present once.
+
+    Raises:
+        CbsError: a malformed page (see :func:`decode_gsm_page`) or pages that do not belong
+            together, naming the page (``position`` = index in ``pdus``).
+    """
+    if isinstance(pdus, bytes | bytearray | memoryview):
+        pdus = [pdus]
+    if not pdus:
+        raise ValueError("no pages given")
+    decoded = [decode_gsm_page(p) for p in pdus]
+    first = decoded[0]
+    by_number: dict[int, GsmPage] = {}
+    for i, pg in enumerate(decoded):
+        key = (pg.serial_number, pg.message_identifier, pg.dcs, pg.total)
+        if key != (first.serial_number, first.message_identifier, first.dcs, first.total):
+            raise CbsError("has a different serial number, message identifier, DCS or total "
+                           "than the first page", field="pages", value=f"page {pg.page}",
+                           position=i, spec=SPEC_GSM)
+        if pg.page in by_number:
+            raise CbsError("is given twice", field="pages", value=f"page {pg.page}",
+                           position=i, spec=SPEC_PAGE)
+        by_number[pg.page] = pg
+    missing = [n for n in range(1, first.total + 1) if n not in by_number]
+    if missing:
+        raise CbsError(f"missing page(s) {missing} of {first.total}", field="pages",
+                       spec=SPEC_PAGE)
+    ordered = [by_number[n] for n in range(1, first.total + 1)]
+    return CbsMessage(first.message_identifier, first.serial_number, first.dcs,
+                      tuple(p.text for p in ordered), first.language)
+
+
+def decode_umts(pdu: bytes) -> CbsMessage:
+    """Decode a UMTS/LTE-format message (TS 23.041 §9.4.2.2).
+
+    Raises:
+        CbsError: message type not 1 (octet 0), number of pages not 1-15 (octet 6), a length
+            that does not match the page count, or a page length above 82 (naming its octet).
+    """
+    pdu = _check_bytes(pdu)
+    if len(pdu) < _UMTS_HEADER_OCTETS:
+        raise CbsError(f"is {len(pdu)} octets; a UMTS-format message has at least "
+                       f"{_UMTS_HEADER_OCTETS + _UMTS_PAGE_OCTETS}", field="pdu",
+                       position=len(pdu), spec=SPEC_UMTS)
+    if pdu[0] != UMTS_MESSAGE_TYPE_CBS:
+        raise CbsError("must be 1 (CBS message)", field="message type",
+                       value=f"0x{pdu[0]:02X}", position=0, spec="3GPP TS 23.041 §9.4.2.2.1")
+    count = pdu[6]
+    if not 1 <= count <= MAX_PAGES:
+        raise CbsError(f"must be 1-{MAX_PAGES}", field="number of pages", value=count,
+                       position=6, spec="3GPP TS 23.041 §9.4.2.2.5")
+    expected = _UMTS_HEADER_OCTETS + count * _UMTS_PAGE_OCTETS
+    if len(pdu) != expected:
+        raise CbsError(f"is {len(pdu)} octets; {count} page(s) make {expected}",
+                       field="pdu", position=min(len(pdu), expected),
+                       spec="3GPP TS 23.041 §9.4.2.2.5")
+    coding = parse_dcs(pdu[5])
+    texts = []
+    language = coding.language
+    for i in range(count):
+        start = _UMTS_HEADER_OCTETS + i * _UMTS_PAGE_OCTETS
+        used = pdu[start + PAGE_OCTETS]
+        if used > PAGE_OCTETS:
+            raise CbsError(f"page {i + 1} length must be 0-{PAGE_OCTETS}",
+                           field="CBS-Message-Information-Length", value=used,
+                           position=start + PAGE_OCTETS, spec="3GPP TS 23.041 §9.4.2.2.5")
+        text, lang = _decode_content(pdu[start:start + PAGE_OCTETS], coding, start, 5, used)
+        language = language or lang
+        texts.append(text)
+    return CbsMessage(int.from_bytes(pdu[1:3], "big"),
+                      SerialNumber.from_raw(int.from_bytes(pdu[3:5], "big")), pdu[5],
+                      tuple(texts), language)
+
+
+def decode(pdus: bytes | Sequence[bytes]) -> CbsMessage:
+    """Decode GSM pages or a UMTS message, telling them apart by size as receivers do:
+    88 octets is a GSM page, anything longer a UMTS-format message (TS 23.041 §9.4).
+
+    Raises:
+        CbsError: see :func:`decode_gsm` and :func:`decode_umts`.
+    """
+    if isinstance(pdus, bytes | bytearray | memoryview):
+        pdus = [bytes(pdus)]
+    pdus = [_check_bytes(p) for p in pdus]
+    if len(pdus) == 1 and len(pdus[0]) > GSM_PDU_OCTETS:
+        return decode_umts(pdus[0])
+    return decode_gsm(pdus)
