@@ -1,0 +1,642 @@
+"""CAP validation as data: the CAP 1.2 schema and prose rules, the IPAWS v1.0 profile, ECIG.
+
+:func:`validate` returns a list of :class:`Finding` (rule id, severity, XPath, message, spec
+clause); content problems never raise. Profiles:
+
+* ``"cap"``   — OASIS CAP-v1.2.xsd (shipped in ``schema/``) plus the CAP 1.2 prose rules the
+  schema cannot express (CAP 1.2 §3.2-§3.3).
+* ``"ipaws"`` — ``"cap"`` plus the CAP 1.2 USA IPAWS Profile v1.0 (OASIS CS01, 2009).
+* ``"ecig"``  — ``"cap"`` plus EAS translatability per the ECIG CAP-to-EAS Implementation Guide
+  v1.0 (2010); the checks are the very ones :func:`eas_encoder.cap.bridge.alert_to_same` applies,
+  so "valid for ECIG" and "translates" cannot drift apart.
+
+Every rule id is listed in :data:`RULES`; ``docs/cap_rules.md`` compares them with
+google/cap-library's list. The core rules run on the XML tree (so a bad enumeration or date is a
+finding, not a crash); the profile rules run on the parsed model.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from itertools import combinations
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from ..errors import CapError
+from .model import CAP11_NS, CAP12_NS, Alert, Certainty, MsgType, Scope
+from .xml import element_path, from_element, parse_datetime, parse_tree, to_element
+
+__all__ = ["Level", "Finding", "Rule", "RULES", "PROFILES", "validate", "schema",
+           "parse_polygon", "parse_circle", "has_errors", "make_finding"]
+
+
+class Level(StrEnum):
+    """Severity of a :class:`Finding`: ``error`` breaks a MUST; ``warning`` a SHOULD;
+    ``info`` is advice (e.g. an element the profile says is ignored)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result.
+
+    ``xpath`` locates the element (``/alert/info[1]/area[2]/polygon[1]``), ``spec`` names the
+    clause, ``rule_id`` is a stable key into :data:`RULES`.
+    """
+
+    rule_id: str
+    severity: Level
+    xpath: str
+    message: str
+    spec: str
+
+    def __str__(self) -> str:
+        return f"{self.severity.value}: {self.rule_id} {self.xpath}: {self.message} [{self.spec}]"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's fixed data: id, usual severity, spec clause and one-line summary."""
+
+    rule_id: str
+    severity: Level
+    spec: str
+    summary: str
+
+
+_E, _W, _I = Level.ERROR, Level.WARNING, Level.INFO
+_C = "CAP 1.2 §3.2.1"
+_CI = "CAP 1.2 §3.2.2"
+_CR = "CAP 1.2 §3.2.3"
+_CA = "CAP 1.2 §3.2.4"
+_IP = "CAP 1.2 IPAWS Profile v1.0 §3"
+_EC = "ECIG CAP-to-EAS Implementation Guide v1.0"
+
+RULES: dict[str, Rule] = {r.rule_id: r for r in (
+    Rule("CAP-XML", _E, "W3C XML 1.0; CAP 1.2 §3.3.4", "well-formed, no DOCTYPE/entities/"
+         "XInclude, within size and depth limits"),
+    Rule("CAP-NAMESPACE", _E, "CAP 1.2 §3.1", "root is alert in the CAP 1.2 (or 1.1) namespace"),
+    Rule("CAP-VERSION", _W, "CAP 1.2 §3.1", "CAP 1.1 document: CAP 1.2 schema not applied"),
+    Rule("CAP-XSD", _E, "OASIS CAP-v1.2.xsd", "schema: required elements, order, types, "
+         "enumerations, date-time pattern"),
+    Rule("CAP-MODEL", _E, "CAP 1.2 §3.2", "content the message model cannot hold (profile "
+         "rules skipped)"),
+    Rule("CAP-ENUM", _E, "CAP 1.2 §3.2", "enumerated element holds a CAP value"),
+    Rule("CAP-IDENTIFIER", _E, _C, "identifier: no spaces, commas, < or &"),
+    Rule("CAP-SENDER", _E, _C, "sender: no spaces, commas, < or &"),
+    Rule("CAP-DATETIME", _E, "CAP 1.2 §3.3.2", "date-time with explicit offset (not Z), no "
+         "fractional seconds, a real date"),
+    Rule("CAP-REFERENCES", _E, _C, "references: whitespace-separated sender,identifier,sent"),
+    Rule("CAP-REFERENCES-REQUIRED", _W, _C, "Update/Cancel/Ack/Error refer to earlier "
+         "messages"),
+    Rule("CAP-REFERENCES-CIRCULAR", _E, _C, "a message does not reference itself"),
+    Rule("CAP-REFERENCES-POSTDATED", _W, _C, "referenced message not sent after this one"),
+    Rule("CAP-RESTRICTION", _E, _C, "restriction only with scope Restricted"),
+    Rule("CAP-RESTRICTION-MISSING", _W, _C, "scope Restricted carries a restriction"),
+    Rule("CAP-ADDRESSES", _E, _C, "scope Private requires addresses; quotes balanced"),
+    Rule("CAP-NOTE", _W, _C, "msgType Error explains itself in note"),
+    Rule("CAP-LANGUAGE", _E, _CI, "language is an RFC 3066 tag"),
+    Rule("CAP-LANGUAGE-SAME-TEXT", _W, _CI, "infos in different languages have different "
+         "text"),
+    Rule("CAP-EXPIRES-ORDER", _W, _CI, "expires later than effective (or sent)"),
+    Rule("CAP-WEB", _E, _CI, "web is an absolute URI"),
+    Rule("CAP-TEXT-HTML", _W, "CAP 1.2 §3.3.3", "no HTML tags or entities in free text"),
+    Rule("CAP-MIMETYPE", _E, _CR + " (RFC 2046)", "mimeType is type/subtype with an IANA "
+         "top-level type"),
+    Rule("CAP-URI", _E, _CR, "uri is a URI; relative only with derefUri"),
+    Rule("CAP-DEREFURI", _E, _CR, "derefUri is base64"),
+    Rule("CAP-DIGEST", _E, _CR + " (FIPS 180-2)", "digest is the SHA-1 of the derefUri "
+         "content"),
+    Rule("CAP-SIZE", _W, _CR, "size is the byte count of the derefUri content"),
+    Rule("CAP-POLYGON", _E, _CA, "polygon: >= 4 lat,lon pairs in range, first equals last"),
+    Rule("CAP-POLYGON-SELF-INTERSECTION", _E, _CA, "polygon edges do not cross"),
+    Rule("CAP-CIRCLE", _E, _CA, "circle: 'lat,lon radius' in range, radius >= 0 km"),
+    Rule("CAP-ALTITUDE-CEILING", _E, _CA, "ceiling only with altitude, altitude <= ceiling"),
+    Rule("IPAWS-CODE", _E, _IP, "code IPAWSv1.0 present (P1)"),
+    Rule("IPAWS-INFO", _E, _IP, "Alert/Update carry at least one info"),
+    Rule("IPAWS-REFERENCES", _E, _IP, "Update/Cancel reference the earlier messages (P3)"),
+    Rule("IPAWS-CATEGORY-MATCH", _E, _IP, "all infos have the same categories (P4)"),
+    Rule("IPAWS-EVENTCODE-MATCH", _E, _IP, "all infos have the same eventCodes (P4)"),
+    Rule("IPAWS-EXPIRES", _E, _IP, "every info has expires (P5)"),
+    Rule("IPAWS-SAME-EVENTCODE", _E, _IP, "exactly one eventCode SAME of three letters (P6)"),
+    Rule("IPAWS-AREA", _E, _IP, "every info has an area (P7)"),
+    Rule("IPAWS-SAME-GEOCODE", _W, _IP, "areas carry 6-digit geocode SAME (P8)"),
+    Rule("IPAWS-EFFECTIVE-IGNORED", _I, _IP, "effective/onset are ignored (P9)"),
+    Rule("IPAWS-DESCRIPTION", _I, _IP, "description and instruction recommended (P10)"),
+    Rule("IPAWS-EAS-ORG", _E, _IP, "parameter EAS-ORG is EAS, CIV, WXR or PEP (P11)"),
+    Rule("IPAWS-CMAMTEXT", _E, _IP, "parameter CMAMtext at most 90 characters (P15)"),
+    Rule("ECIG-MSGTYPE", _I, _EC, "Cancel/Ack/Error produce no EAS activation"),
+    Rule("ECIG-STATUS", _W, _EC, "only status Actual goes to air"),
+    Rule("ECIG-SCOPE", _E, _EC, "only scope Public is translated"),
+    Rule("ECIG-INFO", _E, _EC, "an info in the configured language"),
+    Rule("ECIG-EAS-ORG", _E, _EC, "parameter EAS-ORG gives the SAME originator"),
+    Rule("ECIG-SAME-EVENT", _E, _EC, "eventCode SAME gives a known SAME event"),
+    Rule("ECIG-SAME-LOCATION", _E, _EC + "; 47 CFR 11.31(c)", "1-31 valid SAME geocodes "
+         "after de-duplication"),
+    Rule("ECIG-EXPIRES", _E, _EC, "expires present and later than sent (valid time)"),
+    Rule("ECIG-DURATION", _W, _EC + "; 47 CFR 11.31(c)", "expires - sent fits +9930"),
+    Rule("ECIG-AUDIO", _W, _EC + " §2.1.1", "audio resource is in-band or a local file"),
+)}
+
+PROFILES = ("cap", "ipaws", "ecig")
+"""Profiles accepted by :func:`validate`."""
+
+
+def make_finding(rule_id: str, xpath: str, message: str, severity: Level | None = None
+                 ) -> Finding:
+    """A :class:`Finding` of rule ``rule_id`` (spec and default severity from :data:`RULES`)."""
+    rule = RULES[rule_id]
+    return Finding(rule_id, severity or rule.severity, xpath, message, rule.spec)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    """True when any finding has severity ``error``."""
+    return any(f.severity is Level.ERROR for f in findings)
+
+
+@cache
+def schema() -> etree.XMLSchema:
+    """The official CAP 1.2 schema shipped in ``eas_encoder/cap/schema`` (loaded once)."""
+    text = resources.files(__package__).joinpath("schema/CAP-v1.2.xsd").read_bytes()
+    return etree.XMLSchema(etree.fromstring(text))
+
+
+# --- input --------------------------------------------------------------------------------
+
+def _tree(source: object) -> etree._Element:
+    if isinstance(source, Alert):
+        return to_element(source)
+    if isinstance(source, etree._Element):
+        return source
+    if isinstance(source, etree._ElementTree):
+        return source.getroot()
+    if isinstance(source, str) and source.lstrip().startswith("<"):
+        source = source.encode("utf-8")
+    if isinstance(source, bytes | bytearray | str | os.PathLike):
+        return parse_tree(source).getroot()
+    raise TypeError(f"cannot validate a {type(source).__name__}")
+
+
+def validate(source: object, profile: str = "cap") -> list[Finding]:
+    """Check a CAP message and return findings (empty list: nothing to report).
+
+    Args:
+        source: an :class:`~eas_encoder.cap.model.Alert`, document bytes, XML text (a ``str``
+            starting with ``<``), a file path, or an lxml element/tree.
+        profile: ``"cap"``, ``"ipaws"`` or ``"ecig"`` (each includes ``"cap"``).
+
+    Returns:
+        Findings in document order, schema findings superseded by a specific rule at the same
+        element dropped.
+
+    Raises:
+        ValueError: unknown profile. TypeError: unsupported source type. Content problems,
+            including hostile XML, are findings (``CAP-XML``), never exceptions.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    try:
+        root = _tree(source)
+    except CapError as exc:
+        where = f" (at {exc.position})" if exc.position is not None else ""
+        return [make_finding("CAP-XML", exc.field if (exc.field or "").startswith("/") else "/",
+                             f"{exc.rule}{where}")]
+    q = etree.QName(root)
+    if q.localname != "alert" or q.namespace not in (CAP12_NS, CAP11_NS):
+        return [make_finding("CAP-NAMESPACE", "/" + q.localname,
+                         f"root element {{{q.namespace}}}{q.localname} is not a CAP alert")]
+    specific = _CoreRules(root).run()
+    xsd: list[Finding] = []
+    if q.namespace == CAP12_NS:
+        xsd = _xsd_findings(root)
+    else:
+        specific.insert(0, make_finding("CAP-VERSION", "/alert", "CAP 1.1 namespace; read as "
+                                    "CAP 1.2 without the 1.2 schema check"))
+    flagged = {f.xpath for f in specific if f.severity is Level.ERROR}
+    findings = [f for f in xsd if f.xpath not in flagged] + specific
+    if profile != "cap":
+        try:
+            alert = from_element(root)
+        except CapError as exc:
+            findings.append(make_finding("CAP-MODEL", exc.field or "/alert",
+                                     f"{exc}; {profile} profile rules not applied"))
+            return findings
+        if profile == "ipaws":
+            findings += _ipaws(alert)
+        else:
+            from .bridge import ecig_findings  # bridge builds on this module
+
+            findings += ecig_findings(alert)
+    return findings
+
+
+def _xsd_findings(root: etree._Element) -> list[Finding]:
+    s = schema()
+    if s.validate(root):
+        return []
+    out = []
+    for err in s.error_log:
+        path = "/alert"
+        try:
+            hits = root.getroottree().xpath(err.path) if err.path else []
+            if hits and isinstance(hits[0], etree._Element):
+                path = element_path(hits[0])
+        except etree.XPathError:
+            pass
+        msg = err.message.replace("{" + CAP12_NS + "}", "")
+        out.append(make_finding("CAP-XSD", path, f"line {err.line}: {msg}"))
+    return out
+
+
+# --- geometry ------------------------------------------------------------------------------
+
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)"
+_POINT = re.compile(rf"({_NUMBER}),({_NUMBER})")
+
+
+def _point(text: str) -> tuple[float, float]:
+    m = _POINT.fullmatch(text)
+    if not m:
+        raise ValueError(f"{text!r} is not 'lat,lon'")
+    lat, lon = float(m.group(1)), float(m.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"{text!r} is out of range (lat -90..90, lon -180..180)")
+    return lat, lon
+
+
+def parse_polygon(text: str) -> list[tuple[float, float]]:
+    """Parse CAP polygon text into ``[(lat, lon), ...]`` degrees WGS 84 (CAP 1.2 §3.2.4).
+
+    Raises:
+        ValueError: a pair that is not ``lat,lon`` or out of range; fewer than 4 pairs; first
+            pair different from the last.
+    """
+    points = [_point(tok) for tok in text.split()]
+    if len(points) < 4:
+        raise ValueError(f"has {len(points)} points; a polygon needs at least 4")
+    if points[0] != points[-1]:
+        raise ValueError("is not closed: the first and last pairs must be identical")
+    return points
+
+
+def parse_circle(text: str) -> tuple[float, float, float]:
+    """Parse CAP circle text ``"lat,lon radius"`` into ``(lat, lon, radius_km)``.
+
+    Raises:
+        ValueError: not two space-separated parts, bad point, or a negative/bad radius.
+    """
+    parts = text.split()
+    if len(parts) != 2:
+        raise ValueError("must be 'lat,lon radius' (a point, a space, a radius in km)")
+    lat, lon = _point(parts[0])
+    if not re.fullmatch(r"\+?(?:\d+\.?\d*|\.\d+)", parts[1]):
+        raise ValueError(f"radius {parts[1]!r} must be a non-negative number of km")
+    return lat, lon, float(parts[1])
+
+
+def _cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _segments_cross(p1, p2, p3, p4) -> bool:  # type: ignore[no-untyped-def]
+    d1, d2 = _cross(p3, p4, p1), _cross(p3, p4, p2)
+    d3, d4 = _cross(p1, p2, p3), _cross(p1, p2, p4)
+    return ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4))
+
+
+_MAX_INTERSECTION_POINTS = 1000
+
+
+def _self_intersects(points: list[tuple[float, float]]) -> bool:
+    edges = list(zip(points, points[1:], strict=False))
+    n = len(edges)
+    for i, j in combinations(range(n), 2):
+        if j == i + 1 or (i == 0 and j == n - 1):
+            continue  # neighbours share a vertex by construction
+        if _segments_cross(*edges[i], *edges[j]):
+            return True
+    return False
+
+
+# --- core rules on the tree ----------------------------------------------------------------
+
+_TOKEN_CHARS = re.compile(r"[^\s,&<]+")
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_MIME = re.compile(r"(application|audio|example|font|haptics|image|message|model|multipart|"
+                   r"text|video)/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?\s*>")
+_HTML_ENTITY = re.compile(r"&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+_ENUMS = {
+    "status": ("Actual", "Exercise", "System", "Test", "Draft"),
+    "msgType": ("Alert", "Update", "Cancel", "Ack", "Error"),
+    "scope": ("Public", "Restricted", "Private"),
+    "category": ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
+                 "Transport", "Infra", "CBRNE", "Other"),
+    "responseType": ("Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor",
+                     "Assess", "AllClear", "None"),
+    "urgency": ("Immediate", "Expected", "Future", "Past", "Unknown"),
+    "severity": ("Extreme", "Severe", "Moderate", "Minor", "Unknown"),
+    "certainty": ("Observed", "Likely", "Possible", "Unlikely", "Unknown"),
+}
+
+
+class _CoreRules:
+    """The CAP 1.2 prose rules, run over one ``alert`` element."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.ns = etree.QName(root).namespace
+        self.out: list[Finding] = []
+
+    def kids(self, el: etree._Element, name: str) -> list[etree._Element]:
+        return el.findall(f"{{{self.ns}}}{name}")
+
+    def one(self, el: etree._Element, name: str) -> etree._Element | None:
+        found = self.kids(el, name)
+        return found[0] if found else None
+
+    def add(self, rule_id: str, el: etree._Element | str, message: str,
+            severity: Level | None = None) -> None:
+        path = el if isinstance(el, str) else element_path(el)
+        self.out.append(make_finding(rule_id, path, message, severity))
+
+    def run(self) -> list[Finding]:
+        root = self.root
+        sent = self._when(self.one(root, "sent"))
+        for name, rule in (("identifier", "CAP-IDENTIFIER"), ("sender", "CAP-SENDER")):
+            el = self.one(root, name)
+            if el is not None and not _TOKEN_CHARS.fullmatch(el.text or ""):
+                self.add(rule, el, f"{(el.text or '')!r} must be non-empty without spaces, "
+                         "commas, '<' or '&'")
+        self._enums(root, ("status", "msgType", "scope"))
+        self._references(root, sent)
+        self._scope(root)
+        for info in self.kids(root, "info"):
+            self._info(info, sent)
+        self._languages()
+        return self.out
+
+    def _enums(self, el: etree._Element, names: tuple[str, ...]) -> None:
+        for name in names:
+            allowed = _ENUMS[name]
+            if name == "certainty" and self.ns == CAP11_NS:
+                allowed = (*allowed, Certainty.VERY_LIKELY.value)
+            for child in self.kids(el, name):
+                if (child.text or "") not in allowed:
+                    self.add("CAP-ENUM", child, f"{child.text!r} is not one of "
+                             f"{', '.join(allowed)}")
+
+    def _when(self, el: etree._Element | None):  # type: ignore[no-untyped-def]
+        if el is None:
+            return None
+        text = el.text or ""
+        try:
+            when = parse_datetime(text, element_path(el))
+        except CapError as exc:
+            self.add("CAP-DATETIME", el, f"{text!r}: {exc.rule}")
+            return None
+        if text.strip().endswith("Z"):
+            self.add("CAP-DATETIME", el, f"{text!r}: 'Z' must not be used; write UTC as "
+                     "-00:00")
+        return when
+
+    def _references(self, root: etree._Element, sent) -> None:  # type: ignore[no-untyped-def]
+        ref = self.one(root, "references")
+        msg_type = (self.one(root, "msgType").text if self.one(root, "msgType") is not None
+                    else None)
+        if ref is None:
+            if msg_type in ("Update", "Cancel", "Ack", "Error"):
+                self.add("CAP-REFERENCES-REQUIRED", "/alert", f"msgType {msg_type} should "
+                         "list the messages it refers to in references")
+            return
+        entries = (ref.text or "").split()
+        if not entries:
+            self.add("CAP-REFERENCES", ref, "is empty; it must list sender,identifier,sent "
+                     "triples")
+        me = ((self.one(root, "sender").text if self.one(root, "sender") is not None else ""),
+              (self.one(root, "identifier").text
+               if self.one(root, "identifier") is not None else ""))
+        for entry in entries:
+            parts = entry.split(",")
+            if len(parts) != 3 or not parts[0] or not parts[1]:
+                self.add("CAP-REFERENCES", ref, f"{entry!r} is not sender,identifier,sent")
+                continue
+            try:
+                when = parse_datetime(parts[2], element_path(ref))
+            except CapError as exc:
+                self.add("CAP-REFERENCES", ref, f"{entry!r}: sent {exc.rule}")
+                continue
+            if (parts[0], parts[1]) == me:
+                self.add("CAP-REFERENCES-CIRCULAR", ref, f"{entry!r} is this message itself")
+            elif sent is not None and when > sent:
+                self.add("CAP-REFERENCES-POSTDATED", ref, f"{entry!r} was sent after this "
+                         "message")
+
+    def _scope(self, root: etree._Element) -> None:
+        scope_el = self.one(root, "scope")
+        scope = scope_el.text if scope_el is not None else None
+        restriction = self.one(root, "restriction")
+        # An empty <restriction/> says nothing; real Public feeds (NAAD) carry one.
+        if restriction is not None and (restriction.text or "").strip() \
+                and scope != Scope.RESTRICTED.value:
+            self.add("CAP-RESTRICTION", restriction, f"restriction is only used with scope "
+                     f"Restricted (scope is {scope!r})")
+        if scope == Scope.RESTRICTED.value and not (restriction is not None
+                                                     and (restriction.text or "").strip()):
+            self.add("CAP-RESTRICTION-MISSING", "/alert", "scope Restricted should say the "
+                     "rule for limiting distribution in restriction")
+        addresses = self.one(root, "addresses")
+        if scope == Scope.PRIVATE.value and not (addresses is not None
+                                                  and (addresses.text or "").strip()):
+            self.add("CAP-ADDRESSES", "/alert", "scope Private requires addresses")
+        if addresses is not None and (addresses.text or "").count('"') % 2:
+            self.add("CAP-ADDRESSES", addresses, "has an unbalanced double quote")
+        msg_type = self.one(root, "msgType")
+        if msg_type is not None and msg_type.text == MsgType.ERROR.value \
+                and self.one(root, "note") is None:
+            self.add("CAP-NOTE", "/alert", "msgType Error should explain itself in note")
+
+    def _info(self, info: etree._Element, sent) -> None:  # type: ignore[no-untyped-def]
+        lang = self.one(info, "language")
+        if lang is not None and not _LANGUAGE.fullmatch(lang.text or ""):
+            self.add("CAP-LANGUAGE", lang, f"{lang.text!r} is not an RFC 3066 language tag")
+        self._enums(info, ("category", "responseType", "urgency", "severity", "certainty"))
+        times = {n: self._when(self.one(info, n)) for n in ("effective", "onset", "expires")}
+        start = times["effective"] or sent
+        if times["expires"] is not None and start is not None and times["expires"] <= start:
+            self.add("CAP-EXPIRES-ORDER", self.one(info, "expires"),
+                     "expires is not later than " + ("effective" if times["effective"]
+                                                     else "sent"))
+        web = self.one(info, "web")
+        if web is not None and not _absolute_uri(web.text or ""):
+            self.add("CAP-WEB", web, f"{web.text!r} is not an absolute URI")
+        for name in ("headline", "description", "instruction"):
+            el = self.one(info, name)
+            text = el.text or "" if el is not None else ""
+            if _HTML_TAG.search(text):
+                self.add("CAP-TEXT-HTML", el, "contains an HTML tag; CAP text is plain text")
+            elif _HTML_ENTITY.search(text):
+                self.add("CAP-TEXT-HTML", el, "contains an HTML entity; CAP text is plain "
+                         "text")
+        for res in self.kids(info, "resource"):
+            self._resource(res)
+        for area in self.kids(info, "area"):
+            self._area(area)
+
+    def _resource(self, res: etree._Element) -> None:
+        mime = self.one(res, "mimeType")
+        if mime is not None and not _MIME.fullmatch((mime.text or "").strip()):
+            self.add("CAP-MIMETYPE", mime, f"{mime.text!r} is not type/subtype with an IANA "
+                     "top-level type")
+        deref = self.one(res, "derefUri")
+        uri = self.one(res, "uri")
+        if uri is not None:
+            text = (uri.text or "").strip()
+            if not text or any(c.isspace() for c in text):
+                self.add("CAP-URI", uri, f"{uri.text!r} is not a URI")
+            elif not _absolute_uri(text) and deref is None:
+                self.add("CAP-URI", uri, f"relative uri {text!r} needs derefUri content")
+        if deref is None:
+            return
+        try:
+            content = base64.b64decode(re.sub(r"\s+", "", deref.text or ""), validate=True)
+        except (binascii.Error, ValueError):
+            self.add("CAP-DEREFURI", deref, "is not valid base64")
+            return
+        digest = self.one(res, "digest")
+        if digest is not None:
+            want = (digest.text or "").strip()
+            sha1 = hashlib.sha1(content)
+            if want.lower() != sha1.hexdigest() and want != base64.b64encode(
+                    sha1.digest()).decode():
+                self.add("CAP-DIGEST", digest, f"{want!r} is not the SHA-1 of the derefUri "
+                         f"content ({sha1.hexdigest()})")
+        size = self.one(res, "size")
+        if size is not None and (size.text or "").strip().isdigit() \
+                and int(size.text) != len(content):
+            self.add("CAP-SIZE", size, f"says {size.text.strip()} bytes; derefUri holds "
+                     f"{len(content)}")
+
+    def _area(self, area: etree._Element) -> None:
+        for poly in self.kids(area, "polygon"):
+            try:
+                points = parse_polygon(poly.text or "")
+            except ValueError as exc:
+                self.add("CAP-POLYGON", poly, str(exc))
+                continue
+            if len(points) <= _MAX_INTERSECTION_POINTS and _self_intersects(points):
+                self.add("CAP-POLYGON-SELF-INTERSECTION", poly, "two edges cross")
+        for circle in self.kids(area, "circle"):
+            try:
+                parse_circle(circle.text or "")
+            except ValueError as exc:
+                self.add("CAP-CIRCLE", circle, str(exc))
+        alt, ceil = self.one(area, "altitude"), self.one(area, "ceiling")
+        if ceil is not None and alt is None:
+            self.add("CAP-ALTITUDE-CEILING", ceil, "ceiling is only used with altitude")
+        elif ceil is not None and alt is not None:
+            try:
+                if float(alt.text or "") > float(ceil.text or ""):
+                    self.add("CAP-ALTITUDE-CEILING", ceil, f"ceiling {ceil.text} is below "
+                             f"altitude {alt.text}")
+            except ValueError:
+                pass  # not numbers: the schema check reports the type
+
+    def _languages(self) -> None:
+        seen: dict[tuple[str, str], tuple[str, etree._Element]] = {}
+        for info in self.kids(self.root, "info"):
+            lang_el = self.one(info, "language")
+            lang = (lang_el.text or "").strip() if lang_el is not None else "en-US"
+            for name in ("headline", "description"):
+                el = self.one(info, name)
+                if el is None or not (el.text or "").strip():
+                    continue
+                key = (name, el.text.strip())
+                if key in seen and seen[key][0].lower() != lang.lower():
+                    self.add("CAP-LANGUAGE-SAME-TEXT", el, f"same {name} as the "
+                             f"{seen[key][0]} info; is it really in {lang}?")
+                seen.setdefault(key, (lang, el))
+
+
+def _absolute_uri(text: str) -> bool:
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:
+        return False
+    if not parts.scheme or any(c.isspace() for c in text.strip()):
+        return False
+    return bool(parts.netloc) or parts.scheme.lower() in ("urn", "mailto", "tel", "data")
+
+
+# --- IPAWS v1.0 profile on the model --------------------------------------------------------
+
+_EAS_ORGS = ("EAS", "CIV", "WXR", "PEP")
+
+
+def _ipaws(alert: Alert) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(rule_id: str, path: str, message: str) -> None:
+        out.append(make_finding(rule_id, path, message))
+
+    if "IPAWSv1.0" not in alert.code:
+        add("IPAWS-CODE", "/alert", "code IPAWSv1.0 is required")
+    if alert.msg_type in (MsgType.UPDATE, MsgType.CANCEL) and not alert.reference_triples:
+        add("IPAWS-REFERENCES", "/alert", f"msgType {alert.msg_type.value} must reference "
+            "all related non-expired messages")
+    if alert.msg_type in (MsgType.ALERT, MsgType.UPDATE) and not alert.infos:
+        add("IPAWS-INFO", "/alert", f"msgType {alert.msg_type.value} needs an info block")
+    first = alert.infos[0] if alert.infos else None
+    for i, info in enumerate(alert.infos, 1):
+        p = f"/alert/info[{i}]"
+        if first is not None and i > 1:
+            if set(info.category) != set(first.category):
+                add("IPAWS-CATEGORY-MATCH", p, "categories differ from info[1]")
+            if set(info.event_codes) != set(first.event_codes):
+                add("IPAWS-EVENTCODE-MATCH", p, "eventCodes differ from info[1]")
+        if info.expires is None:
+            add("IPAWS-EXPIRES", p, "expires is required")
+        same = info.event_code("SAME")
+        if len(same) != 1 or not re.fullmatch(r"[A-Z]{3}", same[0]):
+            add("IPAWS-SAME-EVENTCODE", p, "needs exactly one eventCode SAME of three "
+                f"capital letters (found {list(same)})")
+        if not info.areas:
+            add("IPAWS-AREA", p, "needs at least one area")
+        for j, area in enumerate(info.areas, 1):
+            values = area.geocode_values("SAME")
+            if not values:
+                add("IPAWS-SAME-GEOCODE", f"{p}/area[{j}]", "has no geocode SAME (PSSCCC); "
+                    "EAS and HazCollect need one")
+            for v in values:
+                if not re.fullmatch(r"\d{6}", v):
+                    out.append(make_finding("IPAWS-SAME-GEOCODE", f"{p}/area[{j}]",
+                                        f"geocode SAME {v!r} is not six digits PSSCCC",
+                                        Level.ERROR))
+        for name in ("effective", "onset"):
+            if getattr(info, name) is not None:
+                add("IPAWS-EFFECTIVE-IGNORED", f"{p}/{name}", f"{name} is ignored: IPAWS "
+                    "alerts are effective on issuance")
+        for name in ("description", "instruction"):
+            if not (getattr(info, name) or "").strip():
+                add("IPAWS-DESCRIPTION", p, f"a meaningful {name} is recommended")
+        for org in info.parameter("EAS-ORG"):
+            if org not in _EAS_ORGS:
+                add("IPAWS-EAS-ORG", f"{p}/parameter", f"EAS-ORG {org!r} is not one of "
+                    f"{', '.join(_EAS_ORGS)}")
+        for text in info.parameter("CMAMtext"):
+            if len(text) > 90:
+                add("IPAWS-CMAMTEXT", f"{p}/parameter", f"CMAMtext has {len(text)} "
+                    "characters; at most 90")
+    return out
