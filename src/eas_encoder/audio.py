@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -246,17 +245,14 @@ def write_audio(dest: str | os.PathLike, samples: np.ndarray, fs: int, *,
         sys.stdout.buffer.flush()
         return
     path = Path(dest)
-    directory = path.parent if str(path.parent) else Path(".")
+    # A sibling temporary name (opened exclusively, so the umask applies as for any new
+    # file) renamed into place: an error never leaves a partial output file behind.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-    except OSError as exc:
-        raise AudioError(f"cannot be written ({exc.strerror})", field="output",
-                         value=str(dest)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "xb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise AudioError(f"cannot be written ({exc.strerror})", field="output",
                          value=str(dest)) from None
