@@ -1,0 +1,142 @@
+"""``eas-encoder cbs encode|decode``: 3GPP TS 23.041 cell-broadcast pages as hex."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..cbs.pdu import CbsMessage, SerialNumber, decode, parse_dcs
+from ..cbs.wea import describe_identifier
+from ..errors import CbsError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``cbs`` with its ``encode`` and ``decode`` sub-subcommands."""
+    p = sub.add_parser("cbs", help="encode or decode cell-broadcast pages (3GPP TS 23.041)",
+                       description="GSM-format 88-octet pages or one UMTS/LTE-format PDU, "
+                                   "as hex, one PDU per line.")
+    cmds = p.add_subparsers(dest="cbs_command", metavar="encode|decode")
+    cmds.required = True
+    enc = cmds.add_parser("encode", help="text -> hex PDUs",
+                          epilog="example: eas-encoder cbs encode 'Test message' --id 4380")
+    enc.add_argument("text", help="message text, or - for stdin")
+    enc.add_argument("--id", dest="message_identifier", type=_int, required=True,
+                     metavar="N", help="message identifier, decimal or 0x hex (CMAS 4370-4399)")
+    enc.add_argument("--scope", type=int, default=0, choices=range(4), metavar="0-3",
+                     help="geographical scope (0 cell immediate, 1 PLMN, 2 area, 3 cell)")
+    enc.add_argument("--code", type=int, default=0, metavar="0-1023", help="message code")
+    enc.add_argument("--update", type=int, default=0, metavar="0-15", help="update number")
+    enc.add_argument("--language", default=None, metavar="LL", help="ISO 639-1, e.g. en, es")
+    enc.add_argument("--alphabet", choices=("auto", "gsm7", "ucs2"), default="auto")
+    enc.add_argument("--format", choices=("gsm", "umts"), default="gsm",
+                     help="gsm: one 88-octet PDU per page; umts: one PDU for all pages")
+    enc.add_argument("--max-pages", type=int, default=15, metavar="N")
+    enc.set_defaults(func=run_encode)
+    dec = cmds.add_parser("decode", help="hex PDUs -> fields and text",
+                          epilog="example: eas-encoder cbs decode 0010111C0011CD30...")
+    dec.add_argument("pdus", nargs="+", metavar="HEX",
+                     help="GSM pages of one message or one UMTS PDU; - reads lines of stdin")
+    dec.add_argument("--json", action="store_true", help="print one JSON object")
+    dec.set_defaults(func=run_decode)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def run_encode(args: argparse.Namespace) -> int:
+    """Print the PDUs as upper-case hex, one per line; the UCS-2 note goes to stderr."""
+    text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
+    try:
+        serial = SerialNumber(args.scope, args.code, args.update)
+    except ValueError as exc:
+        raise CbsError(str(exc), field="serial number",
+                       spec="3GPP TS 23.041 §9.4.1.2.1") from None
+    if not 0 <= args.message_identifier <= 0xFFFF:
+        raise CbsError("must be 0-65535", field="message identifier",
+                       value=args.message_identifier, spec="3GPP TS 23.041 §9.4.1.2.2")
+    if not 1 <= args.max_pages <= 15:
+        raise CbsError("must be 1-15", field="max pages", value=args.max_pages)
+    try:
+        msg = CbsMessage.from_text(text, args.message_identifier, serial_number=serial,
+                                   language=args.language,
+                                   alphabet=None if args.alphabet == "auto" else args.alphabet,
+                                   max_pages=args.max_pages)
+    except ValueError as exc:  # a malformed --language
+        raise CbsError(str(exc), field="language", value=args.language) from None
+    if msg.alphabet_note:
+        print(f"note: {msg.alphabet_note}", file=sys.stderr)
+    pdus = msg.to_gsm_pdus() if args.format == "gsm" else [msg.to_umts_pdu()]
+    for pdu in pdus:
+        print(pdu.hex().upper())
+    return 0
+
+
+def parse_hex(items: list[str]) -> list[bytes]:
+    """Hex arguments (or ``-`` for stdin lines) to PDUs; spaces inside are ignored.
+
+    Raises:
+        CbsError: field ``pdu`` naming the argument and the character position of bad hex.
+    """
+    if items == ["-"]:
+        items = [line for line in sys.stdin.read().splitlines() if line.strip()]
+    out = []
+    for n, item in enumerate(items, 1):
+        clean = "".join(item.split())
+        try:
+            out.append(bytes.fromhex(clean))
+        except ValueError:
+            bad = next((i for i, ch in enumerate(clean) if ch not in "0123456789abcdefABCDEF"),
+                       len(clean))
+            raise CbsError(f"PDU {n} is not an even number of hex digits",
+                           field="pdu", value=clean[bad:bad + 8] or clean[-8:],
+                           position=bad) from None
+    return out
+
+
+def describe_message(msg: CbsMessage) -> dict[str, object]:
+    """JSON-ready fields of a decoded message."""
+    sn = msg.serial_number
+    row = describe_identifier(msg.message_identifier)
+    return {
+        "message_identifier": msg.message_identifier,
+        "message_identifier_hex": f"0x{msg.message_identifier:04X}",
+        "cmas": row.name if row else None,
+        "serial_number": {"raw_hex": f"0x{sn.raw:04X}",
+                          "geographical_scope": int(sn.geographical_scope),
+                          "message_code": sn.message_code, "update_number": sn.update_number},
+        "dcs_hex": f"0x{msg.dcs:02X}",
+        "alphabet": msg.alphabet,
+        "language": msg.language,
+        "pages": len(msg.pages),
+        "text": msg.text,
+    }
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    """Print the decoded fields and text."""
+    pdus = parse_hex(args.pdus)
+    msg = decode(pdus)
+    fields = describe_message(msg)
+    fields["format"] = "umts" if len(pdus) == 1 and len(pdus[0]) > 88 else "gsm"
+    if args.json:
+        print(json.dumps(fields, ensure_ascii=False))
+        return 0
+    sn = msg.serial_number
+    cmas = f" {fields['cmas']}" if fields["cmas"] else ""
+    coding = parse_dcs(msg.dcs)
+    print(f"format: {fields['format']}")
+    print(f"message identifier: {msg.message_identifier} "
+          f"({fields['message_identifier_hex']}){cmas}")
+    print(f"serial number: {fields['serial_number']['raw_hex']} (geographical scope "
+          f"{sn.geographical_scope.name}, message code {sn.message_code}, update number "
+          f"{sn.update_number})")
+    print(f"data coding scheme: {fields['dcs_hex']} ({coding.alphabet}, language "
+          f"{msg.language or 'unspecified'})")
+    print(f"pages: {len(msg.pages)}")
+    print(f"text: {msg.text}")
+    return 0
