@@ -1,0 +1,255 @@
+"""``eas-encoder cap``: validate CAP 1.2, translate CAP <-> SAME, render CAP to WAV, sign, verify.
+
+Exit codes: 0 success (valid / verified), 1 the document is invalid or a signature fails,
+2 bad input (unreadable file, hostile XML, an alert that cannot become EAS), as for every
+subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..audio import FORMATS, write_audio
+from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, message_audio, same_to_alert
+from ..cap.rules import PROFILES, Level, validate
+from ..cap.signature import sign, verify
+from ..cap.xml import DEFAULT_MAX_BYTES, parse, read_source, serialize
+from ..errors import CapError
+from ..same.header import Header
+from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
+from ..same.waveform import ATTENTION_DEFAULT_SECONDS
+from .encode import parse_issued
+
+EXAMPLES = """\
+examples:
+  eas-encoder cap validate alert.xml --profile ipaws
+  eas-encoder cap validate feed/*.xml --json | jq .
+  eas-encoder cap to-same alert.xml --station KXYZ/FM
+  eas-encoder cap to-wav alert.xml --station KXYZ/FM -o alert.wav
+  eas-encoder cap from-same 'ZCZC-CIV-CAE-006037+0200-0740205-KXYZ/FM -' -o amber.xml
+  eas-encoder cap sign alert.xml --key key.pem --cert cert.pem -o signed.xml
+  eas-encoder cap verify signed.xml --cert cert.pem
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``cap`` subcommand and its sub-subcommands."""
+    p = sub.add_parser("cap", help="CAP 1.2: validate, CAP <-> SAME, to WAV, sign, verify",
+                       description="OASIS CAP 1.2 alerts: validation (schema, CAP rules, "
+                                   "IPAWS profile, ECIG), ECIG CAP-to-EAS translation, "
+                                   "XML signatures.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cap_sub = p.add_subparsers(dest="cap_command", metavar="ACTION")
+    cap_sub.required = True
+
+    v = cap_sub.add_parser("validate", help="check CAP files; exit 1 if any has an error")
+    v.add_argument("files", nargs="+", metavar="FILE", help="CAP XML file(s), - for stdin")
+    v.add_argument("--profile", choices=PROFILES, default="cap",
+                   help="cap (schema + CAP 1.2 rules), ipaws (+ IPAWS v1.0), ecig (+ EAS "
+                        "translatability); default cap")
+    v.add_argument("--json", action="store_true", help="one JSON object per file per line")
+    v.add_argument("--quiet", action="store_true", help="print errors only")
+    v.set_defaults(func=run_validate)
+
+    t = cap_sub.add_parser("to-same", help="print the SAME header an ECIG device would send")
+    _translation_options(t)
+    t.add_argument("--text", action="store_true", help="also print the message text")
+    t.add_argument("--json", action="store_true", help="print header, text and notes as JSON")
+    t.set_defaults(func=run_to_same)
+
+    w = cap_sub.add_parser("to-wav", help="render the CAP alert as a whole EAS transmission")
+    _translation_options(w)
+    w.add_argument("-o", "--output", required=True, metavar="FILE|-", help="output audio")
+    w.add_argument("--rate", type=int, default=DEFAULT_SAMPLE_RATE,
+                   help=f"sample rate in Hz (default {DEFAULT_SAMPLE_RATE})")
+    w.add_argument("--attention", choices=("eas", "nwr", "none"), default="eas",
+                   help="attention signal (default eas)")
+    w.add_argument("--attention-seconds", type=float, default=ATTENTION_DEFAULT_SECONDS,
+                   metavar="S", help="attention signal length, 8 to 25 s (default 8)")
+    w.add_argument("--level", type=float, default=DEFAULT_LEVEL_DBFS, metavar="DBFS",
+                   help=f"peak level of tones in dBFS (default {DEFAULT_LEVEL_DBFS:g})")
+    w.add_argument("--format", choices=FORMATS, help="default: from the file name, else wav")
+    w.add_argument("--voice", help="espeak-ng voice for TTS (default from the info language)")
+    w.add_argument("--no-message", action="store_true",
+                   help="header, attention signal and EOM only (no audio or TTS message)")
+    w.set_defaults(func=run_to_wav)
+
+    f = cap_sub.add_parser("from-same", help="build an IPAWS-style CAP alert from a header")
+    f.add_argument("header", metavar="'ZCZC-...-'", help="SAME header wire text")
+    f.add_argument("--sender", default="eas-encoder@localhost", help="CAP sender")
+    f.add_argument("--identifier", help="CAP identifier (default built from the header)")
+    f.add_argument("--reference", metavar="ISO8601",
+                   help="time near the issue time, to infer the year (default now)")
+    f.add_argument("--status", default="Actual",
+                   choices=("Actual", "Exercise", "System", "Test", "Draft"))
+    f.add_argument("--language", default=DEFAULT_LANGUAGE)
+    for name in ("headline", "description", "instruction"):
+        f.add_argument(f"--{name}", help=f"CAP {name} text")
+    f.add_argument("--eas-text", help="EASText parameter (text a device shows verbatim)")
+    f.add_argument("-o", "--output", default="-", metavar="FILE|-", help="default stdout")
+    f.set_defaults(func=run_from_same)
+
+    s = cap_sub.add_parser("sign", help="add an enveloped RSA-SHA256 XML signature")
+    s.add_argument("file", metavar="FILE", help="CAP XML file, - for stdin")
+    s.add_argument("--key", required=True, metavar="PEM", help="RSA private key file")
+    s.add_argument("--cert", metavar="PEM", help="certificate to embed (X509Data)")
+    s.add_argument("-o", "--output", default="-", metavar="FILE|-", help="default stdout")
+    s.set_defaults(func=run_sign)
+
+    c = cap_sub.add_parser("verify", help="check every signature; exit 1 unless all are good")
+    c.add_argument("file", metavar="FILE", help="CAP XML file, - for stdin")
+    c.add_argument("--cert", action="append", default=[], metavar="PEM",
+                   help="trusted certificate (repeatable); without one, the embedded "
+                        "certificate is used and the result is 'untrusted'")
+    c.add_argument("--require-trusted", action="store_true",
+                   help="fail unless each signature verifies with a --cert")
+    c.add_argument("--allow-sha1", action="store_true", help="accept legacy rsa-sha1/sha1")
+    c.add_argument("--at", metavar="ISO8601", help="time certificates must be valid at")
+    c.set_defaults(func=run_verify)
+
+
+def _translation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="CAP XML file, - for stdin")
+    p.add_argument("--station", metavar="LLLLLLLL",
+                   help="this device's station id (default: the alert's EAS-STN-ID)")
+    p.add_argument("--language", default=DEFAULT_LANGUAGE,
+                   help=f"info language to use (default {DEFAULT_LANGUAGE})")
+    p.add_argument("--allow-test", action="store_true",
+                   help="translate Test/Exercise alerts with RWT, RMT, NPT or DMO")
+
+
+def _read(name: str) -> bytes:
+    if name == "-":
+        data = sys.stdin.buffer.read(DEFAULT_MAX_BYTES + 1)
+        return read_source(data)
+    return read_source(name)
+
+
+def _write_bytes(dest: str, data: bytes) -> None:
+    if dest == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        Path(dest).write_bytes(data)
+    except OSError as exc:
+        raise CapError(f"cannot be written ({exc.strerror})", field="output",
+                       value=dest) from None
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate each file; print findings; 1 if any file has an error finding."""
+    worst = 0
+    for name in args.files:
+        findings = validate(_read(name), args.profile)
+        errors = [f for f in findings if f.severity is Level.ERROR]
+        worst = max(worst, 1 if errors else 0)
+        if args.json:
+            print(json.dumps({"file": name, "profile": args.profile, "valid": not errors,
+                              "findings": [{"rule_id": f.rule_id, "severity": f.severity.value,
+                                            "xpath": f.xpath, "message": f.message,
+                                            "spec": f.spec} for f in findings]}))
+            continue
+        shown = errors if args.quiet else findings
+        verdict = "invalid" if errors else "valid"
+        print(f"{name}: {verdict} ({args.profile}; {len(errors)} errors, "
+              f"{len(findings) - len(errors)} other findings)")
+        for f in shown:
+            print(f"  {f}")
+    return worst
+
+
+def _activation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    alert = parse(_read(args.file))
+    return alert_to_same(alert, station=args.station, language=args.language,
+                         allow_test=args.allow_test)
+
+
+def run_to_same(args: argparse.Namespace) -> int:
+    """Print the SAME header (and optionally the text) the alert translates to."""
+    act = _activation(args)
+    if args.json:
+        print(json.dumps({"header": str(act.header), "text": act.text,
+                          "language": act.language,
+                          "audio": act.audio.resource_desc if act.audio else None,
+                          "notes": [str(n) for n in act.notes]}))
+        return 0
+    print(str(act.header))
+    if args.text:
+        print(act.text)
+    for note in act.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def run_to_wav(args: argparse.Namespace) -> int:
+    """Translate the alert and render header x3, attention, message, EOM x3 to audio."""
+    act = _activation(args)
+    base = None if args.file == "-" else Path(args.file).resolve().parent
+    message = None if args.no_message else message_audio(act, args.rate, base_dir=base,
+                                                         voice=args.voice)
+    tx = encode_transmission(act.header, fs=args.rate, attention=args.attention,
+                             attention_seconds=args.attention_seconds, message=message,
+                             level_dbfs=args.level)
+    write_audio(args.output, tx.samples, tx.fs, format=args.format)
+    source = "none" if message is None else ("audio resource" if act.audio else "TTS")
+    print(f"{'<stdout>' if args.output == '-' else args.output}: {tx.duration:.2f} s at "
+          f"{tx.fs} Hz, message {source}, {act.header}", file=sys.stderr)
+    return 0
+
+
+def run_from_same(args: argparse.Namespace) -> int:
+    """Write an IPAWS-style CAP alert for the header."""
+    header = Header.parse(args.header)
+    reference = parse_issued(args.reference) if args.reference else None
+    alert = same_to_alert(header, sender=args.sender, identifier=args.identifier,
+                          reference=reference, status=args.status, language=args.language,
+                          headline=args.headline, description=args.description,
+                          instruction=args.instruction, eas_text=args.eas_text)
+    _write_bytes(args.output, serialize(alert))
+    return 0
+
+
+def _pem_file(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CapError(f"cannot read {what} ({exc.strerror})", field=f"--{what}",
+                       value=path) from None
+
+
+def run_sign(args: argparse.Namespace) -> int:
+    """Sign the alert and write it."""
+    key = _pem_file(args.key, "key")
+    cert = _pem_file(args.cert, "cert") if args.cert else None
+    try:
+        signed = sign(_read(args.file), key, cert)
+    except ValueError as exc:
+        raise CapError(str(exc), field="--key", value=args.key,
+                       spec="CAP 1.2 §3.3.4") from None
+    _write_bytes(args.output, signed)
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Verify every signature; 0 only if there is at least one and all verify."""
+    certs = [_pem_file(c, "cert") for c in args.cert]
+    at = parse_issued(args.at) if args.at else None
+    checks = verify(_read(args.file), trusted_certs=certs, allow_sha1=args.allow_sha1, at=at)
+    if not checks:
+        print(f"{args.file}: no signature")
+        return 1
+    ok = True
+    for c in checks:
+        good = c.valid and (c.trusted or not args.require_trusted)
+        ok &= good
+        label = ("valid, trusted" if c.trusted else "valid, untrusted") if c.valid \
+            else "INVALID"
+        who = f" signer {c.signer}" if c.signer else ""
+        why = f": {c.reason}" if c.reason else ""
+        name = f" {c.signature_id!r}" if c.signature_id else ""
+        print(f"{args.file}: signature {c.index + 1}{name} {label}{who}{why}")
+    return 0 if ok else 1
