@@ -72,3 +72,17 @@ def test_direwolf_atest_decodes_our_output(tmp_path: Path, fs: int, header: Head
     out = _run([exe, "-B", "EAS", str(_wav(tmp_path, header, fs))])
     assert out.count(f"{{DE{header}") == 3, out
     assert out.count("{DENNNN") == 3, out
+
+
+def test_readme_main_job_output_decodes_with_all_three(tmp_path: Path) -> None:
+    """The README's quick-start command (built-in defaults) makes a WAV every peer reads."""
+    from eas_encoder.cli import main
+
+    tools = [require_tool(t) for t in ("multimon-ng", "minimodem", "atest", "sox")]
+    out = tmp_path / "demo.wav"
+    assert main(["encode", "-o", str(out)]) == 0
+    mm = _run([tools[0], "-q", "-c", "-a", "EAS", "-t", "wav", str(out)])
+    header = next(ln[5:].strip() for ln in mm.splitlines() if ln.startswith("EAS: ZCZC"))
+    assert header.startswith("ZCZC-EAS-DMO-999000+0015-") and header.endswith("-EASENCDR-")
+    assert _run([tools[1], "--rx", "-q", "same", "-f", str(out)]).count(header) >= 2
+    assert _run([tools[2], "-B", "EAS", str(out)]).count(f"{{DE{header}") == 3
