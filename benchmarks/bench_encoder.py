@@ -41,7 +41,8 @@ LONGEST = Header("WXR", "TOR", tuple(f"0{ss:02d}001" for ss in STATES), "0600",
 
 def bit_rate_of(x: np.ndarray, fs: int) -> float:
     """Bit rate (bit/s) of an alternating 1010... AFSK signal: least-squares fit of the
-    mark/space transition times against their index."""
+    mark/space transition times against their index.
+    """
     z = hilbert(x.astype(np.float64))
     inst = np.diff(np.unwrap(np.angle(z))) * fs / (2 * np.pi)
     mid = (MARK_HZ + SPACE_HZ) / 2

@@ -33,7 +33,8 @@ _STDIO = "-"
 
 
 def _check_rate(rate: object, field: str = "rate") -> int:
-    if isinstance(rate, bool) or not isinstance(rate, int | np.integer) or not 1 <= rate <= MAX_RATE:
+    if isinstance(rate, bool) or not isinstance(rate, int | np.integer) \
+            or not 1 <= rate <= MAX_RATE:
         raise AudioError(f"must be a whole number of Hz from 1 to {MAX_RATE}", field=field,
                          value=rate)
     return int(rate)
@@ -179,7 +180,8 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
 
 def resample(samples: np.ndarray, fs_in: int, fs_out: int) -> np.ndarray:
     """Resample ``float[n]`` (or ``float[n, ch]``) from ``fs_in`` to ``fs_out`` Hz with a
-    polyphase filter (scipy ``resample_poly``); returns float32 of the same rank."""
+    polyphase filter (scipy ``resample_poly``); returns float32 of the same rank.
+    """
     fs_in, fs_out = _check_rate(fs_in, "rate"), _check_rate(fs_out, "rate")
     x = np.asarray(samples, dtype=np.float32)
     if fs_in == fs_out or len(x) == 0:
@@ -227,6 +229,7 @@ def write_audio(dest: str | os.PathLike, samples: np.ndarray, fs: int, *,
     so an error never leaves a partial output file behind.
 
     Args:
+        dest: output path, or ``"-"`` for standard output.
         samples: ``float[n]`` mono in [-1, 1] (clipped).
         fs: sample rate in Hz.
         format: ``wav``, ``flac`` or ``raw`` (s16le); ``None`` picks from the file name's

@@ -33,6 +33,7 @@ def synthesize(text: str, fs: int, *, voice: str = "en-us", words_per_minute: in
         voice: espeak-ng voice name (e.g. ``en-us``, ``es``).
         words_per_minute: speaking rate.
         peak: peak amplitude of the result, linear full scale.
+        timeout_seconds: longest time espeak-ng may take.
 
     Returns:
         ``float32[n]`` mono at ``fs``.

@@ -1,5 +1,6 @@
 """``eas-encoder encode`` and ``describe``, in process: output, defaults, and every bad input
-giving one line on stderr, exit code 2 and no output file."""
+giving one line on stderr, exit code 2 and no output file.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from eas_encoder.cli import main
 from eas_encoder.cli import encode as encode_cli
+from eas_encoder.cli import main
 from eas_encoder.same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE
 from eas_encoder.same.waveform import ATTENTION_DEFAULT_SECONDS
 

@@ -1,5 +1,6 @@
 """Our encoder's output decoded by real third-party SAME decoders from Debian:
-multimon-ng, minimodem and direwolf's atest. Each test skips when its tool is absent."""
+multimon-ng, minimodem and direwolf's atest. Each test skips when its tool is absent.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """AFSK modulator: golden bits computed independently here, and the bit rate and tone
-frequencies measured on the output at every supported sample rate."""
+frequencies measured on the output at every supported sample rate.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def _transition_times(x: np.ndarray, fs: int) -> np.ndarray:
 
 def measure_bit_rate(x: np.ndarray, fs: int) -> float:
     """Fit transition time = t0 + k / rate over an alternating 1010... pattern, where
-    every bit edge is a transition, so the k-th crossing is the k-th edge."""
+    every bit edge is a transition, so the k-th crossing is the k-th edge.
+    """
     times = _transition_times(x, fs)
     times = times[5:-5]  # drop edge effects of the analytic signal
     k = np.arange(len(times))

@@ -1,5 +1,6 @@
 """Whole-transmission layout (47 CFR 11.31(c)): three bursts, one-second pauses, attention
-signal length and frequencies, message, three EOM bursts each with its preamble."""
+signal length and frequencies, message, three EOM bursts each with its preamble.
+"""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ _CATEGORY = {"national": "national, required", "state_local": "state/local",
 
 def describe_header(header: Header, reference: datetime | None = None) -> str:
     """Multi-line plain-English text: originator, event, each location by name and state,
-    issue time and end of the valid time period in UTC (year inferred near ``reference``)."""
+    issue time and end of the valid time period in UTC (year inferred near ``reference``).
+    """
     ev = event_codes().get(header.event)
     if ev is None:
         event = f"{header.event} - unknown event code"

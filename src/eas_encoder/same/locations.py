@@ -74,7 +74,8 @@ def _counties() -> dict[str, str]:
 
 def county_name(sscc: str) -> str | None:
     """County name for a 5-digit ``SSCCC`` FIPS code (e.g. ``"06037"`` -> ``"Los Angeles
-    County"``), or ``None`` when unknown."""
+    County"``), or ``None`` when unknown.
+    """
     return _counties().get(sscc)
 
 
@@ -111,7 +112,8 @@ def check_location(code: str, *, lenient: bool = False) -> str:
 def describe_location(code: str) -> str:
     """Plain-English place for a ``PSSCCC`` code, e.g. ``"Los Angeles County, CA"``,
     ``"all of California"``, ``"Northwest Los Angeles County, CA"``, ``"the United States"``.
-    Unknown parts are shown as their digits, never guessed."""
+    Unknown parts are shown as their digits, never guessed.
+    """
     if code == NATIONAL_LOCATION:
         return "the United States"
     if code == DEMO_LOCATION:

@@ -32,6 +32,7 @@ def attention_signal(kind: str, seconds: float, fs: int, amplitude: float = 1.0,
         seconds: duration; 8 to 25 s (47 CFR 11.31(c)) unless ``strict=False``.
         fs: sample rate in Hz.
         amplitude: peak amplitude, linear full scale.
+        strict: enforce the 8-25 s rule (off only for building faulty test signals).
 
     Returns:
         ``float32[round(seconds * fs)]``.

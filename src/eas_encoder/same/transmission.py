@@ -35,7 +35,8 @@ BURSTS_PER_CODE = 3
 class Segment:
     """One part of a transmission: ``kind`` is ``header``, ``attention``, ``message`` or
     ``eom``; ``start``/``end`` are sample indices (end exclusive); ``text`` is the burst's
-    ASCII payload or the attention kind."""
+    ASCII payload or the attention kind.
+    """
 
     kind: str
     start: int
@@ -46,7 +47,8 @@ class Segment:
 @dataclass(frozen=True, eq=False)
 class Transmission:
     """A rendered transmission: ``samples`` float32[n] mono in [-1, 1] at ``fs`` Hz, and the
-    ``segments`` that make it up, in order."""
+    ``segments`` that make it up, in order.
+    """
 
     samples: np.ndarray
     fs: int
@@ -91,7 +93,8 @@ def encode_transmission(
         message: the spoken message as float32[n] mono at ``fs`` (see
             :func:`eas_encoder.audio.resample`), or ``None`` for no message.
         level_dbfs: peak level of bursts and attention signal, dBFS.
-        lead_in_seconds, tail_seconds: silence before the first and after the last pause.
+        lead_in_seconds: silence before the first burst, seconds (0 to 60).
+        tail_seconds: silence after the pause that follows the last EOM, seconds (0 to 60).
 
     Returns:
         :class:`Transmission` with float32 samples.
