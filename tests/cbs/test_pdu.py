@@ -142,3 +142,27 @@ def test_cr_at_a_page_boundary_survives(text):
     msg = CbsMessage.from_text(text, 4370)
     assert decode(msg.to_gsm_pdus()).text == text
     assert decode(msg.to_umts_pdu()).text == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=88, max_size=88) | st.integers(1, 3).flatmap(
+    lambda n: st.binary(min_size=7 + 83 * n, max_size=7 + 83 * n).map(
+        lambda b: b"\x01" + b[1:6] + bytes([n]) + b[7:]))
+       | st.binary(max_size=120))
+def test_random_pdus_decode_or_raise_cbs_error_only(pdu):
+    # AOSP's decoder test feeds 10 000 random PDUs and requires no crash; here the only
+    # allowed failure is a CbsError naming what is wrong.
+    try:
+        msg = decode(pdu)
+    except CbsError as exc:
+        assert exc.field
+        return
+    assert msg.to_gsm_pdus()  # whatever decodes can be written again
+
+
+def test_language_in_body_must_be_letters():
+    good = CbsMessage.from_text("hello", 50, language="xx").to_gsm_pdus()[0]
+    bad = good[:6] + bytes([good[6] & 0x80 | 0x31]) + good[7:]  # first septet '1'
+    with pytest.raises(CbsError) as exc:
+        decode_gsm_page(bad)
+    assert exc.value.field == "language" and exc.value.position == 6

@@ -428,14 +428,16 @@ def _decode_content(content: bytes, coding: DataCoding, offset: int, dcs_positio
             if len(septets) < 3:
                 raise CbsError("is too short for the language indication",
                                field="content", position=offset, spec=SPEC_DCS)
-            language = septets_to_text(septets[:2])
-            septets = septets[3:] if septets[2] == CR else septets[2:]
+            language = _body_language(septets_to_text(septets[:2]), offset)
+            # The third septet is the CR after the language (TS 23.038 §5); it is dropped
+            # whatever it holds, as receivers do.
+            septets = septets[3:]
         return septets_to_text(septets).rstrip("\r"), language
     if coding.language_in_body:
         if len(data) < 2:
             raise CbsError("is too short for the language indication", field="content",
                            position=offset, spec=SPEC_DCS)
-        language = septets_to_text(unpack_septets(data[:2], 2))
+        language = _body_language(septets_to_text(unpack_septets(data[:2], 2)), offset)
         data, offset = data[2:], offset + 2
     if len(data) % 2:
         # An odd 'used' count in UMTS format: the last octet cannot start a UCS-2 unit.
@@ -443,6 +445,13 @@ def _decode_content(content: bytes, coding: DataCoding, offset: int, dcs_positio
                        field="content", position=offset + len(data) - 1,
                        spec="3GPP TS 23.038 §6.1.2.2")
     return decode_ucs2(data, offset=offset).rstrip("\r"), language
+
+
+def _body_language(text: str, offset: int) -> str:
+    if len(text) == 2 and text.isascii() and text.isalpha():
+        return text.lower()
+    raise CbsError("language indication must be two letters", field="language",
+                   value=text, position=offset, spec=SPEC_DCS)
 
 
 def decode_gsm_page(pdu: bytes) -> GsmPage:
