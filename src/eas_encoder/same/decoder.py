@@ -1,0 +1,247 @@
+"""SAME receiver: one-shot :func:`decode` and streaming :class:`Receiver`.
+
+Signal chain (one stage per module in :mod:`eas_encoder.same.receiver`)::
+
+    samples -> frontend (block tone sums, one BLAS product per chunk)
+            -> detector (soft 0xAB preamble correlation, +/-2 % rate hypotheses)
+            -> demod (tone frequencies, carrier-phase bit clock, ZCZC/NNNN sync, soft bits)
+            -> assembler (2-of-3 soft combining, grammar MAP decode, confidence, duplicates)
+            -> events;   frontend -> attention (853 + 960 Hz / 1050 Hz runs) -> events
+
+**Block-split invariance.** The receiver cuts its input into fixed internal chunks (about four
+seconds) whatever block sizes it is fed, and every decision depends only on sample values, so
+any split of a stream gives the same events; only the moment an event is yielded differs.
+Events are therefore reported up to a chunk plus a maximum-length burst (about 8 s) late.
+
+**Input.** Any sample rate from 8000 to 192000 Hz; ``float`` samples in [-1, 1] or integer
+PCM (scaled by its full scale); multi-channel input is averaged to mono (a stereo feed of one
+programme keeps its level; a channel carrying silence costs 6 dB at most).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from ..errors import DecodeError
+from .receiver.assembler import BurstAssembler
+from .receiver.attention import AttentionDetector
+from .receiver.demod import DemodBurst, demodulate
+from .receiver.detector import THRESHOLD, PreambleDetector
+from .receiver.events import (
+    AttentionSignalEvent,
+    BurstEvent,
+    EndOfMessageEvent,
+    Event,
+    HeaderEvent,
+    InvalidBurstEvent,
+)
+from .receiver.frontend import BlockCorrelator
+from .waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+
+__all__ = ["decode", "Receiver", "Event", "HeaderEvent", "EndOfMessageEvent",
+           "AttentionSignalEvent", "InvalidBurstEvent", "BurstEvent", "as_mono_float"]
+
+_CHUNK_FRAMES = 80          # internal chunk, in attention frames (about 4 s)
+
+
+def as_mono_float(block: np.ndarray) -> np.ndarray:
+    """Convert ``[n]`` or ``[n, channels]`` samples of any numeric dtype to ``float32[n]``.
+
+    Integer PCM is scaled by its full scale (``int16`` by 32768, ``uint8`` offset by 128);
+    channels are averaged.
+
+    Raises:
+        DecodeError: field ``samples`` for non-numeric or more than 2-D input.
+    """
+    a = np.asarray(block)
+    if a.ndim == 0 or a.ndim > 2:
+        raise DecodeError("must be [n] or [n, channels] samples", field="samples",
+                          value=f"shape {a.shape}")
+    if a.dtype.kind == "u":
+        half = 2.0 ** (8 * a.dtype.itemsize - 1)
+        a = (a.astype(np.float32) - half) / half
+    elif a.dtype.kind == "i":
+        a = a.astype(np.float32) / np.float32(2.0 ** (8 * a.dtype.itemsize - 1))
+    elif a.dtype.kind == "f":
+        a = a.astype(np.float32, copy=False)
+    elif a.dtype.kind == "b":
+        a = a.astype(np.float32)
+    else:
+        raise DecodeError("must be numeric audio samples", field="samples", value=str(a.dtype))
+    if a.ndim == 2:
+        a = a.mean(axis=1, dtype=np.float32) if a.shape[1] != 1 else a[:, 0]
+    if not np.all(np.isfinite(a)):
+        a = np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+class Receiver:
+    """Streaming SAME receiver.
+
+    Args:
+        fs: sample rate, Hz (8000 to 192000).
+        single_burst: report a header confirmed by one burst only (flagged
+            ``low_confidence``); by default two of the three bursts are needed (47 CFR 11.33).
+        bursts: also yield a :class:`BurstEvent` for every demodulated burst.
+        min_confidence: posterior probability a header needs to be reported as an alert.
+
+    ``feed(block)`` yields the events completed so far; ``flush()`` ends the stream and returns
+    the rest. Memory stays flat over any stream length (a few seconds of samples).
+
+    Raises:
+        DecodeError: field ``rate`` for an unsupported sample rate.
+    """
+
+    def __init__(self, fs: int, *, single_burst: bool = False, bursts: bool = False,
+                 min_confidence: float | None = None) -> None:
+        if isinstance(fs, float) and fs.is_integer():
+            fs = int(fs)
+        if isinstance(fs, bool) or not isinstance(fs, int | np.integer) or not (
+                MIN_SAMPLE_RATE <= fs <= MAX_SAMPLE_RATE):
+            raise DecodeError(f"must be a whole number of Hz from {MIN_SAMPLE_RATE} to "
+                              f"{MAX_SAMPLE_RATE}", field="rate", value=fs)
+        self.fs = int(fs)
+        self._corr = BlockCorrelator(self.fs)
+        self._attention = AttentionDetector(self._corr)
+        self._chunk = self._attention.frame_blocks * _CHUNK_FRAMES * self._corr.block
+        kw = {} if min_confidence is None else {"min_confidence": min_confidence}
+        self._assembler = BurstAssembler(self.fs, single_burst=single_burst, **kw)
+        self._emit_bursts = bursts
+        self._bit_len = self.fs / BAUD
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stream (all state cleared, time back to zero)."""
+        self._pending: list[np.ndarray] = []
+        self._pending_len = 0
+        self._hist = np.zeros(0, dtype=np.float32)
+        self._hist_offset = 0                     # absolute index of _hist[0]
+        self._blocks = 0                          # blocks processed so far
+        self._carry = np.zeros((0, 5), dtype=np.complex64)
+        self._det = PreambleDetector(self._corr.bit_blocks)
+        self._scores = np.zeros(0, dtype=np.float32)
+        self._scores_offset = 0                   # grid index of _scores[0]
+        self._scan = 0                            # grid index where the search resumes
+        self._trigger: int | None = None          # grid index of a burst being awaited
+        self._assembler.reset()
+        self._attention.reset()
+        self._done = False
+
+    @property
+    def time(self) -> float:
+        """Seconds of audio fed so far."""
+        return (self._hist_offset + len(self._hist) + self._pending_len) / self.fs
+
+    def feed(self, block: np.ndarray) -> Iterator[Event]:
+        """Feed ``[n]`` or ``[n, channels]`` samples; yield the events they complete."""
+        if self._done:
+            raise DecodeError("the stream was flushed; call reset() to start another",
+                              field="stream")
+        x = as_mono_float(block)
+        if len(x):
+            self._pending.append(x)
+            self._pending_len += len(x)
+        while self._pending_len >= self._chunk:
+            data = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+            chunk, rest = data[: self._chunk], data[self._chunk:]
+            self._pending = [rest] if len(rest) else []
+            self._pending_len = len(rest)
+            yield from self._process(chunk, final=False)
+
+    def flush(self) -> list[Event]:
+        """End of stream: process what is buffered and report everything still pending."""
+        if self._done:
+            return []
+        data = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
+        chunk = np.zeros(self._chunk, dtype=np.float32)
+        chunk[: len(data)] = data[: self._chunk]
+        self._pending, self._pending_len = [], 0
+        events = list(self._process(chunk, final=True))
+        events += self._assembler.flush() + self._attention.flush()
+        self._done = True
+        return sorted(events, key=lambda e: e.start)
+
+    # -- internals -------------------------------------------------------------------------
+    def _process(self, chunk: np.ndarray, final: bool) -> Iterator[Event]:
+        d = self._corr.block
+        self._hist = np.concatenate([self._hist, chunk])
+        sums = self._corr.process(chunk)
+        events: list[Event] = list(self._attention.process(chunk, sums, self._blocks))
+        self._blocks += len(sums)
+        both = np.concatenate([self._carry, sums])
+        em, es = self._corr.bit_energies(both)
+        self._carry = both[len(em):]
+        self._scores = np.concatenate([self._scores, self._det.process(em, es)])
+        end_grid = self._scores_offset + len(self._scores)
+        while True:
+            if self._trigger is not None:
+                out = demodulate(self._hist, self.fs, self._hist_offset, self._trigger * d,
+                                 final=final)
+                if out is None:
+                    break
+                burst, resume = out
+                self._trigger = None
+                self._scan = max(self._scan, -(-resume // d))
+                if burst is not None:
+                    events += self._on_burst(burst)
+                continue
+            lo = self._scan - self._scores_offset
+            hits = np.flatnonzero(self._scores[max(lo, 0):] >= THRESHOLD)
+            if len(hits) == 0:
+                self._scan = max(self._scan, end_grid)
+                break
+            self._trigger = self._scores_offset + max(lo, 0) + int(hits[0])
+        now = (self._trigger if self._trigger is not None else self._scan) * d
+        events += self._assembler.tick(now)
+        keep_from = int(now - 64 * self._bit_len)
+        if keep_from > self._hist_offset:
+            cut = min(keep_from - self._hist_offset, len(self._hist))
+            self._hist = self._hist[cut:]
+            self._hist_offset += cut
+        first = (self._trigger if self._trigger is not None else self._scan) - \
+            self._scores_offset
+        if first > 0:
+            self._scores = self._scores[first:]
+            self._scores_offset += first
+        yield from sorted(events, key=lambda e: e.start)
+
+    def _on_burst(self, burst: DemodBurst) -> list[Event]:
+        out: list[Event] = []
+        if self._emit_bursts:
+            out.append(BurstEvent(start=burst.start / self.fs, end=burst.end / self.fs,
+                                  text=burst.text, burst_kind=burst.kind,
+                                  ebn0_db=burst.ebn0_db, bit_rate=burst.bit_rate,
+                                  mark_hz=burst.mark_hz, space_hz=burst.space_hz))
+        return out + self._assembler.process(burst)
+
+
+def decode(samples: np.ndarray, fs: int, *, single_burst: bool = False, bursts: bool = False,
+           min_confidence: float | None = None) -> list[Event]:
+    """Decode a whole recording; return its events in time order.
+
+    Args:
+        samples: ``[n]`` or ``[n, channels]`` audio, float in [-1, 1] or integer PCM.
+        fs: sample rate, Hz (8000 to 192000).
+        single_burst, bursts, min_confidence: as :class:`Receiver`.
+
+    Returns:
+        ``list[Event]``: :class:`HeaderEvent`, :class:`EndOfMessageEvent`,
+        :class:`AttentionSignalEvent`, :class:`InvalidBurstEvent` (and :class:`BurstEvent`).
+
+    Raises:
+        DecodeError: bad sample rate or sample array.
+    """
+    rx = Receiver(fs, single_burst=single_burst, bursts=bursts, min_confidence=min_confidence)
+    events = list(rx.feed(samples))
+    return sorted(events + rx.flush(), key=lambda e: e.start)
+
+
+def decode_blocks(blocks: Iterable[np.ndarray], fs: int, **kwargs: object) -> list[Event]:
+    """:func:`decode` over an iterable of sample blocks (e.g. from ``audio.open_stream``)."""
+    rx = Receiver(fs, **kwargs)  # type: ignore[arg-type]
+    events: list[Event] = []
+    for b in blocks:
+        events.extend(rx.feed(b))
+    return sorted(events + rx.flush(), key=lambda e: e.start)

@@ -1,0 +1,128 @@
+"""Burst assembler: groups the three bursts of a header, combines them, reports events.
+
+47 CFR 11.33(a): a decoder must validate a header by comparing its repeated transmissions.
+Here the soft bits of the bursts are summed position by position from the ``Z`` of ``ZCZC``
+(maximum-ratio combining, as the LLRs carry each burst's own SNR), then decoded with the header
+grammar. A header needs two bursts (one may be lost); a single burst is reported only when the
+caller asks for it, flagged low confidence. An EOM is reported on its first ``NNNN`` burst.
+The same header is reported once per :data:`DUPLICATE_WINDOW_SECONDS`; sent again later it is
+reported again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import HeaderError
+from ..header import Header
+from .demod import DemodBurst
+from .events import EndOfMessageEvent, Event, HeaderEvent, InvalidBurstEvent
+from .grammar import decode_header
+
+__all__ = ["BurstAssembler", "GROUP_GAP_SECONDS", "DUPLICATE_WINDOW_SECONDS",
+           "MIN_CONFIDENCE"]
+
+GROUP_GAP_SECONDS = 3.0
+"""Longest silence between bursts of one header: the rule's one second (+/-5 %, NWSI
+10-1712) with room for sloppy encoders and a lost burst's worth of slack."""
+DUPLICATE_WINDOW_SECONDS = 30.0
+"""A header identical to one reported less than this long before is the same activation."""
+EOM_WINDOW_SECONDS = 10.0
+MIN_CONFIDENCE = 0.99
+"""Posterior probability below which a combined header is reported as invalid, not as an
+alert (SAME has no checksum; see :mod:`.grammar`)."""
+_AGREE = 0.5
+
+
+class BurstAssembler:
+    """``process(burst)`` / ``tick(now)`` -> list of events; times in samples at ``fs``."""
+
+    def __init__(self, fs: int, *, single_burst: bool = False,
+                 min_confidence: float = MIN_CONFIDENCE) -> None:
+        self.fs = fs
+        self.single_burst = single_burst
+        self.min_confidence = min_confidence
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget pending bursts and the duplicate history."""
+        self._group: list[DemodBurst] = []
+        self._reported: list[tuple[str, int]] = []   # (text, end sample)
+        self._last_eom_end: int | None = None
+
+    def process(self, burst: DemodBurst) -> list[Event]:
+        """Take one demodulated burst; return the events it completes."""
+        events: list[Event] = []
+        if burst.kind == "eom":
+            events += self._finish()
+            gap = None if self._last_eom_end is None else burst.start - self._last_eom_end
+            if gap is None or gap > EOM_WINDOW_SECONDS * self.fs:
+                events.append(EndOfMessageEvent(start=burst.start / self.fs,
+                                                end=burst.end / self.fs))
+            self._last_eom_end = burst.end
+            return events
+        if self._group and (burst.start - self._group[-1].end > GROUP_GAP_SECONDS * self.fs
+                            or not _compatible(self._group[0], burst)):
+            events += self._finish()
+        self._group.append(burst)
+        if len(self._group) == 3:
+            events += self._finish()
+        return events
+
+    def tick(self, now: int) -> list[Event]:
+        """Every burst starting before sample ``now`` has been delivered: close stale groups."""
+        if self._group and now - self._group[-1].end > GROUP_GAP_SECONDS * self.fs:
+            return self._finish()
+        return []
+
+    def flush(self) -> list[Event]:
+        """End of stream: report whatever group is pending."""
+        return self._finish()
+
+    def _finish(self) -> list[Event]:
+        group, self._group = self._group, []
+        if not group:
+            return []
+        n = max(len(b.llr) for b in group)
+        total = np.zeros((n, 7))
+        for b in group:
+            total[: len(b.llr)] += b.llr
+        result = decode_header(total)
+        start, end = group[0].start / self.fs, group[-1].end / self.fs
+        text = result.text
+        if len(group) == 1 and not self.single_burst:
+            return [InvalidBurstEvent(start=start, end=end, text=group[0].text, bursts=1,
+                                      reason="single burst, not confirmed (47 CFR 11.33)",
+                                      confidence=result.confidence)]
+        if result.confidence < self.min_confidence:
+            return [InvalidBurstEvent(start=start, end=end, text=text, bursts=len(group),
+                                      reason="low confidence", confidence=result.confidence)]
+        try:
+            header = Header.parse(text, lenient=True)
+        except HeaderError as exc:
+            return [InvalidBurstEvent(start=start, end=end, text=text, bursts=len(group),
+                                      reason=str(exc), confidence=result.confidence)]
+        self._reported = [(t, e) for t, e in self._reported
+                          if group[0].start - e <= DUPLICATE_WINDOW_SECONDS * self.fs]
+        if any(t == text for t, _ in self._reported):
+            return []
+        self._reported.append((text, group[-1].end))
+        ref = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        ref_bits = ((ref[:, None] >> np.arange(7)) & 1).astype(bool)
+        corrected = 0
+        for b in group:
+            m = min(len(b.llr), len(ref))
+            corrected += int(np.count_nonzero((b.llr[:m] > 0) != ref_bits[:m]))
+            corrected += 7 * (len(ref) - m)
+        return [HeaderEvent(start=start, end=end, header=header, text=text, bursts=len(group),
+                            bits_corrected=corrected, confidence=result.confidence,
+                            low_confidence=len(group) == 1)]
+
+
+def _compatible(a: DemodBurst, b: DemodBurst) -> bool:
+    """Bursts of the same header agree on most characters (a new alert would not)."""
+    m = min(len(a.text), len(b.text))
+    if m == 0:
+        return True
+    same = sum(x == y for x, y in zip(a.text[:m], b.text[:m], strict=True))
+    return same >= _AGREE * m
