@@ -1,0 +1,165 @@
+"""Findings and the report: plain data, printable as a table or as JSON.
+
+Findings are data, not exceptions: the checker returns every one it makes, passes included,
+so a test lab can file the measured values beside the verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+
+from .rules import FAIL, PASS, RULES, VERDICTS, WARN, judge
+
+__all__ = ["Finding", "Event", "Report", "finding"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule applied to one part of the audio.
+
+    Attributes:
+        rule_id: id in :data:`~eas_encoder.conformance.rules.RULES`.
+        spec: the clause.
+        path: which part, e.g. ``"message[0].header[2]"`` or ``"file"``.
+        expected: the requirement with its tolerance, in words.
+        measured: the measured value in words, e.g. ``"525.000 bit/s (+8000 ppm)"``.
+        verdict: ``"pass"``, ``"warn"`` or ``"fail"``.
+        value: the number judged (in ``unit``), or ``None`` for a non-numeric rule.
+        unit: unit of ``value``.
+        note: a short explanation (e.g. the header field that is wrong), or ``""``.
+    """
+
+    rule_id: str
+    spec: str
+    path: str
+    expected: str
+    measured: str
+    verdict: str
+    value: float | None = None
+    unit: str = ""
+    note: str = ""
+
+
+def finding(rule_id: str, path: str, measured: str, *, value: float | None = None,
+            verdict: str | None = None, note: str = "") -> Finding:
+    """Make a finding for ``rule_id``; numeric rules are judged from ``value`` unless a
+    ``verdict`` is given.
+
+    Raises:
+        KeyError: unknown rule id (a programming error).
+        ValueError: a non-numeric rule without a verdict.
+    """
+    rule = RULES[rule_id]
+    if verdict is None:
+        if value is None:
+            raise ValueError(f"{rule_id}: a verdict or a value is needed")
+        verdict = judge(rule, value)
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    if value is not None and not math.isfinite(value):
+        value = None
+    return Finding(rule_id, rule.spec, path, rule.expected, measured, verdict, value,
+                   rule.unit, note)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One part on the timeline: ``kind`` is ``header``, ``eom``, ``burst`` (undecodable
+    AFSK), ``attention`` or ``audio``; ``start``/``end`` in seconds from the file start;
+    ``label`` a short caption (e.g. the decoded text or ``"853+960 Hz 8.00 s"``)."""
+
+    kind: str
+    start: float
+    end: float
+    label: str = ""
+
+
+@dataclass
+class Report:
+    """What the checker found in one recording.
+
+    Attributes:
+        fs: sample rate, Hz.
+        duration: length analysed, seconds.
+        findings: every finding, in the order the parts occur.
+        events: the timeline of bursts, tones and other audio.
+        notes: remarks about the analysis itself (channels mixed, limits reached).
+        source: file name, or ``""`` for an array.
+    """
+
+    fs: int
+    duration: float
+    findings: list[Finding] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """Worst verdict over all findings (``"fail"`` when there are none at all)."""
+        if not self.findings:
+            return FAIL
+        seen = {f.verdict for f in self.findings}
+        return FAIL if FAIL in seen else WARN if WARN in seen else PASS
+
+    @property
+    def failures(self) -> list[Finding]:
+        """The failing findings."""
+        return [f for f in self.findings if f.verdict == FAIL]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """The findings that only warn."""
+        return [f for f in self.findings if f.verdict == WARN]
+
+    def by_rule(self, rule_id: str) -> list[Finding]:
+        """All findings of one rule."""
+        return [f for f in self.findings if f.rule_id == rule_id]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able dict: ``source``, ``fs``, ``duration``, ``verdict``, ``counts``,
+        ``notes``, ``events`` and ``findings`` (each a dict of the :class:`Finding` fields)."""
+        counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
+        return {
+            "source": self.source, "fs": self.fs, "duration": round(self.duration, 6),
+            "verdict": self.verdict, "counts": counts, "notes": list(self.notes),
+            "events": [asdict(e) for e in self.events],
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON text (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def to_text(self, *, only_problems: bool = False) -> str:
+        """A readable fixed-width table: verdict, rule, part, measured, expected, clause.
+
+        Args:
+            only_problems: list warnings and failures only (the summary line still counts all).
+        """
+        rows = [f for f in self.findings if not only_problems or f.verdict != PASS]
+        head = ("VERDICT", "RULE", "PART", "MEASURED", "EXPECTED", "CLAUSE")
+        table = [head] + [(f.verdict.upper(), f.rule_id, f.path,
+                           f.measured + (f" ({f.note})" if f.note else ""), f.expected, f.spec)
+                          for f in rows]
+        widths = [min(max(len(r[i]) for r in table), cap)
+                  for i, cap in enumerate((7, 26, 36, 60, 48, 200))]
+        lines = [f"{self.source or '<samples>'}: {self.duration:.2f} s at {self.fs} Hz"]
+        lines += [f"note: {n}" for n in self.notes]
+        for e in self.events:
+            lines.append(f"  {e.start:8.3f}-{e.end:8.3f} s  {e.kind:<9} {e.label}")
+        lines.append("")
+        for r in table:
+            cells = [_fit(c, w) for c, w in zip(r[:-1], widths[:-1], strict=True)] + [r[-1]]
+            lines.append("  ".join(cells).rstrip())
+        counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
+        lines.append("")
+        lines.append(f"{self.verdict.upper()}: {counts[PASS]} pass, {counts[WARN]} warn, "
+                     f"{counts[FAIL]} fail")
+        return "\n".join(lines)
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "~"
