@@ -172,8 +172,8 @@ def _eligibility(alert: Alert, allow_test: bool, event: str | None) -> list[Find
     out = []
     if alert.msg_type in _NO_ACTIVATION:
         out.append(make_finding("ECIG-MSGTYPE", "/alert/msgType", f"msgType "
-                            f"{alert.msg_type.value} produces no EAS activation",
-                            Level.ERROR))
+                                f"{alert.msg_type.value} produces no EAS activation",
+                                Level.ERROR))
     if alert.scope is not Scope.PUBLIC:
         out.append(make_finding("ECIG-SCOPE", "/alert/scope", f"scope {alert.scope.value} is not "
                             "translated to EAS (Public only)"))
@@ -182,9 +182,9 @@ def _eligibility(alert: Alert, allow_test: bool, event: str | None) -> list[Find
                    and event in TEST_EVENTS)
         if not test_ok:
             out.append(make_finding("ECIG-STATUS", "/alert/status", f"status "
-                                f"{alert.status.value} does not go to air (Actual only; "
-                                f"Test/Exercise with {'/'.join(sorted(TEST_EVENTS))} when "
-                                "allowed)"))
+                                    f"{alert.status.value} does not go to air (Actual only; "
+                                    f"Test/Exercise with {'/'.join(sorted(TEST_EVENTS))} "
+                                    "when allowed)", Level.ERROR))
     return out
 
 
@@ -194,9 +194,10 @@ def ecig_findings(alert: Alert, *, language: str = DEFAULT_LANGUAGE) -> list[Fin
     A ``Cancel``/``Ack``/``Error`` is reported as info (it is valid; it simply airs nothing),
     a non-``Actual`` status as a warning.
     """
-    out = _eligibility(alert, allow_test=False, event=None)
-    out = [Finding(f.rule_id, f.severity if f.rule_id != "ECIG-MSGTYPE" else Level.INFO,
-                   f.xpath, f.message, f.spec) for f in out]
+    # Blocking for a device, but a valid message: a Cancel is information, a Test a warning.
+    relaxed = {"ECIG-MSGTYPE": Level.INFO, "ECIG-STATUS": Level.WARNING}
+    out = [Finding(f.rule_id, relaxed.get(f.rule_id, f.severity), f.xpath, f.message, f.spec)
+           for f in _eligibility(alert, allow_test=False, event=None)]
     if alert.msg_type in _NO_ACTIVATION:
         return out
     try:

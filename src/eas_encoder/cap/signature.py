@@ -104,7 +104,7 @@ def sign(document: bytes | str | os.PathLike[str] | Alert, key: bytes | str,
     try:
         signed = signer.sign(root, key=_pem(key), passphrase=passphrase,
                              cert=cert.decode("ascii") if isinstance(cert, bytes) else cert)
-    except (InvalidInput, SignXMLException, TypeError) as exc:
+    except (InvalidInput, SignXMLException, TypeError, ValueError) as exc:
         raise ValueError(f"cannot sign with this key/certificate: {exc}") from None
     new = signatures(signed)[-1]
     for sig in kept:
