@@ -111,7 +111,8 @@ def test_sign_verify_cli(tmp_path: Path, capsys, originator_identity,
 @pytest.mark.interop
 def test_to_wav_amber_decodes_with_multimon(tmp_path: Path, capsys) -> None:
     """Done-when of issue 4: a real-looking IPAWS AMBER alert becomes a WAV whose header an
-    independent decoder (multimon-ng) reads back exactly."""
+    independent decoder (multimon-ng) reads back exactly.
+    """
     multimon = require_tool("multimon-ng")
     wav = tmp_path / "amber.wav"
     # --no-message keeps the test fast and free of espeak-ng; the TTS path is tested below.

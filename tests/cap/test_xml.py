@@ -11,8 +11,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eas_encoder.cap.model import (
-    Alert, Area, Category, Certainty, Info, MsgType, NamedValue, Resource, ResponseType, Scope,
-    Severity, Status, Urgency,
+    Alert,
+    Area,
+    Category,
+    Certainty,
+    Info,
+    MsgType,
+    NamedValue,
+    Resource,
+    ResponseType,
+    Scope,
+    Severity,
+    Status,
+    Urgency,
 )
 from eas_encoder.cap.xml import format_datetime, parse, parse_tree, serialize
 from eas_encoder.errors import CapError
@@ -146,7 +157,7 @@ _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn
 _token = st.text(st.characters(codec="ascii", exclude_categories=("Cc", "Zs")).filter(
     lambda c: c not in ",&<"), min_size=1, max_size=12)
 _tz = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
-_when = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(9999, 1, 1),
+_when = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(9999, 1, 1),  # noqa: DTZ001
                      timezones=_tz).map(lambda d: d.replace(microsecond=0))
 _pairs = st.lists(st.builds(NamedValue, _text, _text), max_size=3)
 _opt = st.none() | _text

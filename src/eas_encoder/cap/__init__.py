@@ -1,1 +1,18 @@
-"""OASIS CAP 1.2: model, safe XML, rules (CAP, IPAWS, ECIG), CAP <-> SAME bridge."""
+"""OASIS CAP 1.2: model, safe XML, rules (CAP, IPAWS, ECIG), CAP <-> SAME bridge, signatures.
+
+- :mod:`.model`: frozen ``Alert``/``Info``/``Resource``/``Area`` and the CAP enumerations.
+- :func:`parse` / :func:`serialize`: hardened parsing (CAP 1.2 and 1.1) and CAP 1.2 output.
+- :func:`validate` -> ``list[Finding]``: schema, CAP 1.2 prose rules, IPAWS v1.0, ECIG.
+- :func:`alert_to_same` / :func:`same_to_alert`: ECIG CAP-to-EAS and IPAWS-style SAME-to-CAP.
+- :func:`sign` / :func:`verify`: enveloped RSA-SHA256 XML-DSig.
+"""
+
+from .bridge import EasActivation, alert_to_same, message_audio, same_to_alert
+from .model import Alert, Area, Info, NamedValue, Resource
+from .rules import Finding, Level, validate
+from .signature import SignatureCheck, sign, verify
+from .xml import parse, serialize
+
+__all__ = ["Alert", "Info", "Resource", "Area", "NamedValue", "parse", "serialize",
+           "validate", "Finding", "Level", "alert_to_same", "same_to_alert", "message_audio",
+           "EasActivation", "sign", "verify", "SignatureCheck"]

@@ -38,8 +38,18 @@ from ..same.codes import event_codes, event_name, originator_name, originators
 from ..same.header import MAX_LOCATIONS, MAX_VALID_MINUTES, Header, round_up_valid_time
 from ..same.locations import check_location, describe_location
 from .model import (
-    Alert, Area, Category, Certainty, Info, MsgType, NamedValue, Resource, Scope, Severity,
-    Status, Urgency,
+    Alert,
+    Area,
+    Category,
+    Certainty,
+    Info,
+    MsgType,
+    NamedValue,
+    Resource,
+    Scope,
+    Severity,
+    Status,
+    Urgency,
 )
 from .rules import Finding, Level, make_finding
 
@@ -255,7 +265,8 @@ def alert_to_same(alert: Alert, *, station: str | None = None,
 
 def message_text(info: Info, header: Header) -> str:
     """The message text of ECIG §2.1.2/§3.6: ``EASText`` verbatim when present, else a
-    sentence built from the header followed by ``description`` and ``instruction``."""
+    sentence built from the header followed by ``description`` and ``instruction``.
+    """
     given = info.parameter("EASText")
     if given and given[0].strip():
         return given[0].strip()

@@ -184,7 +184,8 @@ def _tuples(owner: object) -> None:
 @dataclass(frozen=True)
 class NamedValue:
     """A ``valueName``/``value`` pair: ``eventCode``, ``parameter`` or ``geocode``
-    (CAP 1.2 §3.2.2, §3.2.4). Both are kept exactly as written."""
+    (CAP 1.2 §3.2.2, §3.2.4). Both are kept exactly as written.
+    """
 
     value_name: str
     value: str

@@ -41,7 +41,8 @@ __all__ = ["Level", "Finding", "Rule", "RULES", "PROFILES", "validate", "schema"
 
 class Level(StrEnum):
     """Severity of a :class:`Finding`: ``error`` breaks a MUST; ``warning`` a SHOULD;
-    ``info`` is advice (e.g. an element the profile says is ignored)."""
+    ``info`` is advice (e.g. an element the profile says is ignored).
+    """
 
     ERROR = "error"
     WARNING = "warning"

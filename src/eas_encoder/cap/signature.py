@@ -24,8 +24,12 @@ from datetime import datetime
 from cryptography import x509
 from lxml import etree
 from signxml import (
-    CanonicalizationMethod, DigestAlgorithm, SignatureConfiguration, SignatureMethod,
-    XMLSigner, XMLVerifier,
+    CanonicalizationMethod,
+    DigestAlgorithm,
+    SignatureConfiguration,
+    SignatureMethod,
+    XMLSigner,
+    XMLVerifier,
 )
 from signxml.exceptions import InvalidInput, SignXMLException
 
