@@ -31,7 +31,7 @@ EOM_WINDOW_SECONDS = 10.0
 MIN_CONFIDENCE = 0.99
 """Posterior probability below which a combined header is reported as invalid, not as an
 alert (SAME has no checksum; see :mod:`.grammar`)."""
-_AGREE = 0.5
+_AGREE = 0.72
 
 
 class BurstAssembler:
@@ -120,9 +120,10 @@ class BurstAssembler:
 
 
 def _compatible(a: DemodBurst, b: DemodBurst) -> bool:
-    """Bursts of the same header agree on most characters (a new alert would not)."""
-    m = min(len(a.text), len(b.text))
-    if m == 0:
+    """Bursts of the same header agree on most bits even at 10 % bit errors; two different
+    headers, or a header and noise, agree on far fewer once the shared ``ZCZC-`` is skipped."""
+    m = min(len(a.llr), len(b.llr))
+    if m <= 5:
         return True
-    same = sum(x == y for x, y in zip(a.text[:m], b.text[:m], strict=True))
-    return same >= _AGREE * m
+    agree = np.mean((a.llr[5:m] > 0) == (b.llr[5:m] > 0))
+    return bool(agree >= _AGREE)

@@ -46,6 +46,7 @@ the residual drift left after the tone-frequency estimate."""
 MAX_SYNC_ERRORS = 5
 """Bit errors tolerated in the 28 significant bits of ZCZC / NNNN."""
 MAX_HEADER_CHARS = MAX_BURST_BYTES - 16
+JUNK_RUN = 8
 ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/ ")
 """Characters a SAME header may contain (47 CFR 11.31(b)-(c)); anything else ends a burst."""
 _ZCZC_BITS = bytes_to_bits(HEADER_PREFIX)
@@ -158,9 +159,11 @@ def _tone_offsets(x: np.ndarray, fs: int) -> tuple[float, float]:
 
 
 def _bit_clock(corr: _Correlator, n: int, fs: int, rate: float,
-               probe: slice) -> tuple[np.ndarray, bool]:
-    """Bit phase ``beta`` (bits, increasing) at every sample ``0..n-1``; and whether the
-    carrier phase was coherent over the ``probe`` samples (the preamble)."""
+               probe: slice) -> tuple[np.ndarray, np.ndarray | None]:
+    """Bit phase ``beta`` (bits, increasing) at every sample ``0..n-1``, and when the carrier
+    phase was coherent over the ``probe`` samples (the preamble) the smoothed tone phasors
+    ``complex128[2, n]`` (mark, space) that serve as phase references for coherent detection.
+    """
     tau = np.arange(n, dtype=np.float64)
     cm, cs = corr.at(tau)
     width = int(round(SMOOTH_BITS * fs / rate))
@@ -177,7 +180,8 @@ def _bit_clock(corr: _Correlator, n: int, fs: int, rate: float,
         y = _moving_mean(q * np.exp(-2j * np.pi * rate / fs * tau), width)
         phase = np.angle(y)
     beta = rate / fs * tau + np.unwrap(phase) / (2 * np.pi)
-    return np.maximum.accumulate(beta), coherent
+    refs = np.stack([pm, ps]) if coherent else None
+    return np.maximum.accumulate(beta), refs
 
 
 def _edges(beta: np.ndarray) -> np.ndarray:
@@ -239,9 +243,10 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
         return fail
     bit_len = fs / rate
     corr = _Correlator(seg, fs, f_mark, f_space, bit_len)
-    beta, coherent = _bit_clock(corr, len(seg) - int(bit_len) - 1, fs, rate,
+    beta, refs = _bit_clock(corr, len(seg) - int(bit_len) - 1, fs, rate,
                                  slice(int(16 * bit_len), int(14 * 8 * bit_len)))
     tau = _edges(beta)
+    coherent = refs is not None
     cm, cs = corr.at(tau)
     am, as_ = np.abs(cm), np.abs(cs)
     soft = (am - as_) / (am + as_ + 1e-300)
@@ -265,15 +270,26 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     if kind == "header":
         for i in range(4, n_chars):
             dead = not alive[i] and (i + 1 >= n_chars or not alive[i + 1])
-            junk = i >= 8 and np.count_nonzero(~valid[i - 7:i + 1]) >= 6
+            # Eight invalid characters in a row: padding, the attention signal or programme
+            # audio. (Noise alone makes that run unlikely even at 40 % character errors.)
+            junk = i >= JUNK_RUN - 1 and not valid[i - JUNK_RUN + 1:i + 1].any()
             if dead or junk:
-                end = i if dead else i - 7 + int(np.argmax(~valid[i - 7:i + 1]))
+                end = i if dead else i - JUNK_RUN + 1
                 break
     if end < 4:
         return fail
     sl = slice(j, j + 8 * end)
     mark_sent = em[sl] > es[sl]
-    llr = _llr(am[sl], as_[sl], mark_sent)
+    if coherent:
+        centre = np.clip(np.round(tau[sl]).astype(np.int64), 0, refs.shape[1] - 1)
+        ref = refs[:, centre]
+        # Project each correlator on its tone's phase: coherent detection, about 1.5 dB
+        # better than the energy detector at the bit error rates where combining works.
+        rm = np.real(cm[sl] * np.conj(ref[0])) / (np.abs(ref[0]) + 1e-300)
+        rs = np.real(cs[sl] * np.conj(ref[1])) / (np.abs(ref[1]) + 1e-300)
+        llr = _llr_coherent(rm, rs, em[sl], es[sl], mark_sent)
+    else:
+        llr = _llr(am[sl], as_[sl], mark_sent)
     llr = llr.reshape(end, 8)[:, :7]
     start_bit = j
     for b in range(j - 8, -1, -8):  # walk back over the preamble bytes actually received
@@ -305,3 +321,19 @@ def _llr(am: np.ndarray, as_: np.ndarray, mark_sent: np.ndarray) -> np.ndarray:
     amp_s = np.sqrt(max(float(np.mean(es[~mark_sent])) - noise_s, 1e-300)) if n_space else 0.0
     return (log_i0(2 * amp_m * am / noise_m) - amp_m ** 2 / noise_m
             - log_i0(2 * amp_s * as_ / noise_s) + amp_s ** 2 / noise_s)
+
+
+def _llr_coherent(rm: np.ndarray, rs: np.ndarray, em: np.ndarray, es: np.ndarray,
+                  mark_sent: np.ndarray) -> np.ndarray:
+    """Per-bit LLR (mark positive) of coherent orthogonal FSK: Gaussian in-phase components."""
+    mark_sent = (rm - rs) > 0
+    n_mark, n_space = np.count_nonzero(mark_sent), np.count_nonzero(~mark_sent)
+    noise_m = float(np.mean(em[~mark_sent])) if n_space else float(np.mean(es))
+    noise_s = float(np.mean(es[mark_sent])) if n_mark else float(np.mean(em))
+    if min(n_mark, n_space) < 8:
+        noise_m = noise_s = 0.5 * (noise_m + noise_s)
+    noise_m, noise_s = max(noise_m, 1e-300), max(noise_s, 1e-300)
+    amp_m = max(float(np.mean(rm[mark_sent])), 0.0) if n_mark else 0.0
+    amp_s = max(float(np.mean(rs[~mark_sent])), 0.0) if n_space else 0.0
+    # Complex noise power sigma^2 puts sigma^2 / 2 on the in-phase axis.
+    return (2 * amp_m * rm - amp_m ** 2) / noise_m - (2 * amp_s * rs - amp_s ** 2) / noise_s
