@@ -33,9 +33,11 @@ def test_amber_header(amber_bytes: bytes) -> None:
     # Document order, 006037 listed twice but sent once, +0200 from 2 h, day 074 02:05 UTC.
     assert str(act.header) == AMBER_HEADER
     assert act.language == "en-US" and act.audio is None and act.notes == ()
-    assert act.text.startswith("A civil authority has issued a Child Abduction Emergency "
-                               "for the following areas: Los Angeles County, CA; Orange "
-                               "County, CA; Ventura County, CA; valid for 2 hours.")
+    # The spoken text opens with the visual-message sentence of eas_encoder.text (UTC).
+    assert act.text.startswith("A civil authority has issued A CHILD ABDUCTION EMERGENCY "
+                               "for the following counties/areas: Los Angeles, CA; Orange, "
+                               "CA; Ventura, CA; at 2:05 AM on MAR 15, ")
+    assert "Effective until 4:05 AM. Message from KXYZ/FM." in act.text
     assert act.text.endswith("Do not approach the suspect.")
 
 

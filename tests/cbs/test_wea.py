@@ -120,17 +120,22 @@ def test_long_location_list_is_shortened_with_a_count():
 def test_ipaws_cap_sample_to_wea():
     from eas_encoder.cap.xml import parse
 
-    alert = parse(ROOT / "samples" / "cap_amber_ipaws.xml")
-    wea = wea_from_cap(alert)
-    # The sample's WEAHandling says Public Safety; it wins over the CAE event, with a note.
-    assert wea.wea_class is WeaClass.PUBLIC_SAFETY
-    assert any("overrides" in n for n in wea.notes)
+    raw = (ROOT / "samples" / "cap_amber_ipaws.xml").read_bytes()
+    wea = wea_from_cap(parse(raw))
+    # The sample's WEAHandling (Child Abduction) agrees with its CAE event code.
+    assert wea.wea_class is WeaClass.CHILD_ABDUCTION and wea.notes == ()
     assert wea.texts[0].short.startswith("AMBER Alert: Pasadena")
     assert wea.geocodes == ("006037", "006059", "006111")
     (msg,) = wea.cbs_messages()
     back = decode(msg.to_gsm_pdus())
-    assert (back.text, back.message_identifier) == (wea.texts[0].short, 4396)
-    assert wea_from_cap(alert, wea_class="AMBER").message_identifiers() == (4379,)
+    assert (back.text, back.message_identifier) == (wea.texts[0].short, 4379)
+    # A WEAHandling that disagrees with the event code wins, with a note saying so.
+    other = parse(raw.replace(b"<value>Child Abduction</value>", b"<value>Public Safety</value>"))
+    wea = wea_from_cap(other)
+    assert wea.wea_class is WeaClass.PUBLIC_SAFETY
+    assert any("overrides" in n for n in wea.notes)
+    assert wea.message_identifiers() == (4396,)
+    assert wea_from_cap(other, wea_class="AMBER").message_identifiers() == (4379,)
 
 
 def test_bilingual_cap_gives_english_and_spanish_identifiers(shared_reference):

@@ -37,6 +37,7 @@ from ..errors import CapError, EasError
 from ..same.codes import event_codes, event_name, originator_name, originators
 from ..same.header import MAX_LOCATIONS, MAX_VALID_MINUTES, Header, round_up_valid_time
 from ..same.locations import check_location, describe_location
+from ..text import crawl_text
 from .model import (
     Alert,
     Area,
@@ -259,35 +260,22 @@ def alert_to_same(alert: Alert, *, station: str | None = None,
                     station)
     audio = next((r for r in info.resources if _is_audio(r)
                   and (r.deref_uri is not None or _local_path(r.uri, None) is not None)), None)
-    return EasActivation(header, message_text(info, header), audio, index,
+    return EasActivation(header, message_text(info, header, alert.sent), audio, index,
                          info.effective_language, tuple(found))
 
 
-def message_text(info: Info, header: Header) -> str:
-    """The message text of ECIG §2.1.2/§3.6: ``EASText`` verbatim when present, else a
-    sentence built from the header followed by ``description`` and ``instruction``.
+def message_text(info: Info, header: Header, reference: datetime | None = None) -> str:
+    """The message text of ECIG §2.1.2/§3.6: ``EASText`` verbatim when present, else the
+    visual-message sentence built from the header (:func:`eas_encoder.text.crawl_text`, UTC,
+    year inferred near ``reference``, e.g. the alert's ``sent``) followed by ``description``
+    and ``instruction``.
     """
     given = info.parameter("EASText")
     if given and given[0].strip():
         return given[0].strip()
-    return " ".join(part.strip() for part in (_header_sentence(header), info.description,
+    sentence = crawl_text(header, reference=reference)
+    return " ".join(part.strip() for part in (sentence, info.description,
                                               info.instruction) if part and part.strip())
-
-
-def _header_sentence(header: Header) -> str:
-    # What the header says, in words, so a listener hears ORG, EEE, the areas and the valid
-    # time (47 CFR 11.51(d) asks the same of the visual message).
-    org = originators().get(header.originator)
-    who = org.crawl_name if org else originator_name(header.originator)
-    name = event_name(header.event)
-    article = "an" if name[:1].upper() in "AEIOU" else "a"
-    places = "; ".join(describe_location(c) for c in header.locations)
-    minutes = int(header.valid_time.total_seconds() // 60)
-    span = [f"{minutes // 60} hour{'s' if minutes >= 120 else ''}"] if minutes >= 60 else []
-    if minutes % 60:
-        span.append(f"{minutes % 60} minutes")
-    return (f"{who} has issued {article} {name} for the following areas: {places}; "
-            f"valid for {' '.join(span)}.")
 
 
 # --- audio ----------------------------------------------------------------------------------
