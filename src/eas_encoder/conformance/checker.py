@@ -122,16 +122,20 @@ class Checker:
         if self._skipped:
             rep.notes.append(f"{self._skipped} runs after the first {MAX_PARTS} were not "
                              "measured")
-        for p in self.parts:
-            rep.events.append(Event(_kind(p), *_span(p, fs), _label(p)))
         bursts = [p for p in self.parts if isinstance(p, Burst)]
         decoded = [b for b in bursts if b.kind != "unknown"]
         rep.findings.append(finding(
             "FILE.SAME_PRESENT", "file",
             f"{len(decoded)} decoded of {len(bursts)} AFSK bursts", value=len(decoded),
             note="" if bursts else "no AFSK at 1562.5/2083.3 Hz found"))
+        paths: dict[int, str] = {}
         for m_no, msg in enumerate(_messages(self.parts), start=1):
-            rep.findings.extend(_message_findings(msg, f"message[{m_no}]", fs))
+            rep.findings.extend(_message_findings(msg, f"message[{m_no}]", fs, paths))
+        for p in self.parts:
+            path = paths.get(id(p), "")
+            worst = {f.verdict for f in rep.findings if path and f.path.startswith(path)}
+            verdict = FAIL if FAIL in worst else WARN if WARN in worst else PASS if worst else ""
+            rep.events.append(Event(_kind(p), *_span(p, fs), _label(p), path, verdict))
         return rep
 
 
@@ -168,7 +172,8 @@ def _label(p: Burst | Tone | Run) -> str:
     return f"{p.rms_dbfs:.0f} dBFS"
 
 
-def _message_findings(msg: _Message, path: str, fs: int) -> list[Finding]:
+def _message_findings(msg: _Message, path: str, fs: int, paths: dict[int, str]
+                      ) -> list[Finding]:
     out: list[Finding] = []
     headers, eoms, tones = msg.of("header"), msg.of("eom"), msg.of("attention")
     n_h = n_e = 0
@@ -177,20 +182,24 @@ def _message_findings(msg: _Message, path: str, fs: int) -> list[Finding]:
         k = _kind(p)
         if k == "header":
             n_h += 1
-            out += _burst_findings(p, f"{path}.header[{n_h}]")
-            h = _header_findings(p, f"{path}.header[{n_h}]", out)
+            paths[id(p)] = f"{path}.header[{n_h}]"
+            out += _burst_findings(p, paths[id(p)])
+            h = _header_findings(p, paths[id(p)], out)
             first_header = first_header or h
         elif k == "eom":
             n_e += 1
-            out += _burst_findings(p, f"{path}.eom[{n_e}]")
+            paths[id(p)] = f"{path}.eom[{n_e}]"
+            out += _burst_findings(p, paths[id(p)])
             after = p.after.rstrip(b"\x00")
             out.append(finding("EOM.TEXT", f"{path}.eom[{n_e}]",
                                repr(p.text + after.decode("latin-1")),
                                verdict=FAIL if after else PASS))
         elif k == "burst":
-            out += _burst_findings(p, f"{path}.burst@{p.start:.3f}s")
+            paths[id(p)] = f"{path}.burst@{p.start:.3f}s"
+            out += _burst_findings(p, paths[id(p)])
         elif k == "attention":
-            out += _tone_findings(p, f"{path}.attention@{p.start:.3f}s", first_header)
+            paths[id(p)] = f"{path}.attention@{p.start:.3f}s"
+            out += _tone_findings(p, paths[id(p)], first_header)
     # -- counts, identity -----------------------------------------------------------------
     out.append(finding("MESSAGE.HEADER_COUNT", path, f"{len(headers)}", value=len(headers)))
     if len(headers) >= 2:
@@ -445,7 +454,11 @@ def check_file(source: str | os.PathLike | BinaryIO, *, rate: int | None = None,
         ConformanceError: sample rate below 8000 Hz.
     """
     from ..audio import open_stream, to_mono
+    from ..errors import AudioError
 
+    if isinstance(source, str | os.PathLike) and str(source) != "-" \
+            and not os.path.exists(source):
+        raise AudioError("no such file", field="file", value=str(source))
     fs, blocks = open_stream(source, rate=rate, blocksize=_BLOCK)
     checker = Checker(fs, overview=overview)
     channels = 0

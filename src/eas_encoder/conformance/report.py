@@ -68,12 +68,15 @@ def finding(rule_id: str, path: str, measured: str, *, value: float | None = Non
 class Event:
     """One part on the timeline: ``kind`` is ``header``, ``eom``, ``burst`` (undecodable
     AFSK), ``attention`` or ``audio``; ``start``/``end`` in seconds from the file start;
-    ``label`` a short caption (e.g. the decoded text or ``"853+960 Hz 8.00 s"``)."""
+    ``label`` a short caption (e.g. the decoded text or ``"853+960 Hz 8.00 s"``); ``path`` the
+    prefix of its findings' paths and ``verdict`` the worst of them (``""`` for plain audio)."""
 
     kind: str
     start: float
     end: float
     label: str = ""
+    path: str = ""
+    verdict: str = ""
 
 
 @dataclass
@@ -149,8 +152,12 @@ class Report:
         lines = [f"{self.source or '<samples>'}: {self.duration:.2f} s at {self.fs} Hz"]
         lines += [f"note: {n}" for n in self.notes]
         for e in self.events:
-            lines.append(f"  {e.start:8.3f}-{e.end:8.3f} s  {e.kind:<9} {e.label}")
+            lines.append(f"  {e.start:8.3f}-{e.end:8.3f} s  {e.kind:<9} {e.verdict.upper():<4}  "
+                         f"{e.label}")
         lines.append("")
+        if not rows:
+            table = []
+            lines.append("(no warnings or failures)")
         for r in table:
             cells = [_fit(c, w) for c, w in zip(r[:-1], widths[:-1], strict=True)] + [r[-1]]
             lines.append("  ".join(cells).rstrip())

@@ -71,46 +71,44 @@ class Overview:
     so memory stays ``O(columns * bins)`` for any length.
     """
 
-    BINS = 96
-
     def __init__(self, fs: int, columns: int = 2048) -> None:
         self.fs = fs
         self.columns = columns
-        self.top_hz = min(fs / 2, 5000.0)
+        frame = max(8, int(round(FRAME_SECONDS * fs)))
+        # the frame's own FFT bins (100 Hz apart) up to 5 kHz or Nyquist
+        self.bins = int(min(fs / 2, 5000.0) * frame / fs) + 1
+        self.top_hz = self.bins * fs / frame
         self.frames_per_column = 1
-        self._lo: list[float] = []
-        self._hi: list[float] = []
-        self._spec: list[np.ndarray] = []
-        self._pending: list[tuple[float, float, np.ndarray]] = []
+        self._lo = np.zeros(0)
+        self._hi = np.zeros(0)
+        self._spec = np.zeros((0, self.bins))
+        self._pending = (np.zeros(0), np.zeros(0), np.zeros((0, self.bins)))
 
     def add(self, lo: np.ndarray, hi: np.ndarray, spec: np.ndarray) -> None:
         """Add per-frame minima, maxima and spectra (``float[k]``, ``float[k]``,
-        ``float[k, BINS]`` power)."""
-        for i in range(len(lo)):
-            self._pending.append((float(lo[i]), float(hi[i]), spec[i]))
-            if len(self._pending) == self.frames_per_column:
-                self._flush()
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        self._lo.append(min(p[0] for p in self._pending))
-        self._hi.append(max(p[1] for p in self._pending))
-        self._spec.append(np.mean([p[2] for p in self._pending], axis=0).astype(np.float32))
-        self._pending.clear()
-        if len(self._lo) >= 2 * self.columns:
-            half = len(self._lo) // 2
-            self._lo = [min(self._lo[2 * i], self._lo[2 * i + 1]) for i in range(half)]
-            self._hi = [max(self._hi[2 * i], self._hi[2 * i + 1]) for i in range(half)]
-            self._spec = [(self._spec[2 * i] + self._spec[2 * i + 1]) / 2 for i in range(half)]
+        ``float[k, bins]`` power)."""
+        plo, phi, pspec = self._pending
+        plo, phi = np.concatenate([plo, lo]), np.concatenate([phi, hi])
+        pspec = np.concatenate([pspec, spec])
+        fpc = self.frames_per_column
+        m = len(plo) // fpc * fpc
+        if m:
+            self._lo = np.concatenate([self._lo, plo[:m].reshape(-1, fpc).min(axis=1)])
+            self._hi = np.concatenate([self._hi, phi[:m].reshape(-1, fpc).max(axis=1)])
+            self._spec = np.concatenate(
+                [self._spec, pspec[:m].reshape(-1, fpc, self.bins).mean(axis=1)])
+        self._pending = (plo[m:], phi[m:], pspec[m:])
+        while len(self._lo) >= 2 * self.columns:
+            n = len(self._lo) // 2 * 2
+            self._lo = self._lo[:n].reshape(-1, 2).min(axis=1)
+            self._hi = self._hi[:n].reshape(-1, 2).max(axis=1)
+            self._spec = self._spec[:n].reshape(-1, 2, self.bins).mean(axis=1)
             self.frames_per_column *= 2
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """``(lo[c], hi[c], power[c, BINS], seconds_per_column)``."""
-        self._flush()
-        spec = np.array(self._spec) if self._spec else np.zeros((0, self.BINS), np.float32)
-        return (np.array(self._lo), np.array(self._hi), spec,
-                self.frames_per_column * FRAME_SECONDS)
+        """``(lo[c], hi[c], power[c, bins], seconds_per_column)``; frames not yet making up
+        a whole column are left out."""
+        return self._lo, self._hi, self._spec, self.frames_per_column * FRAME_SECONDS
 
 
 class Scanner:
@@ -137,9 +135,6 @@ class Scanner:
         self._afsk = (freqs >= _AFSK_BAND[0]) & (freqs <= _AFSK_BAND[1])
         self._tone = (freqs >= _TONE_BAND[0]) & (freqs <= _TONE_BAND[1])
         self._ac = freqs > 0
-        edges = np.linspace(0, min(fs / 2, 5000.0), Overview.BINS + 1)
-        self._bin_of = np.clip(np.searchsorted(edges, freqs, side="right") - 1, 0,
-                               Overview.BINS)  # bin BINS collects what lies above the picture
         self._history: deque[np.ndarray] = deque(maxlen=MARGIN_FRAMES + HOLD_FRAMES + 1)
         self._run: dict | None = None
 
@@ -181,13 +176,25 @@ class Scanner:
         labels[tone_share >= _BAND_SHARE] = TONE
         labels[db < SILENCE_DBFS] = SILENT
         if self.overview is not None:
-            binned = np.zeros((len(frames), Overview.BINS + 1))
-            for b in range(Overview.BINS + 1):
-                binned[:, b] = power[:, self._bin_of == b].sum(axis=1)
             self.overview.add(frames.min(axis=1), frames.max(axis=1),
-                              binned[:, : Overview.BINS] / self.frame)
-        for i in range(len(frames)):
+                              power[:, : self.overview.bins] / self.frame ** 2)
+        # Ends (exclusive) of the stretches of equal labels, to take long stretches of
+        # silence or other audio in one step instead of frame by frame.
+        ends = np.concatenate([np.flatnonzero(np.diff(labels)) + 1, [len(labels)]])
+        i = 0
+        while i < len(frames):
+            run = self._run
+            if run is not None and not run["keep"] and not run["misses"] \
+                    and labels[i] == run["label"]:
+                j = int(ends[np.searchsorted(ends, i, side="right")])
+                self._index += j - i
+                run["end_frame"] = self._index
+                run["db_sum"] += float(db[i:j].sum())
+                self._history.extend(frames[max(i, j - self._history.maxlen): j])
+                i = j
+                continue
             self._step(int(labels[i]), frames[i], float(db[i]))
+            i += 1
 
     def _step(self, label: int, frame: np.ndarray, db: float) -> None:
         idx = self._index

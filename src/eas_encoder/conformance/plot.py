@@ -1,0 +1,102 @@
+"""Timeline picture: waveform and spectrogram with bursts, tones and gaps labelled.
+
+matplotlib is an optional extra (``pip install eas-encoder[plot]``); it is imported only here
+and only when a picture is asked for. The figure is drawn with the object-oriented API on an
+Agg canvas, so no global pyplot state or display backend is touched.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..errors import ConformanceError
+from .report import Report
+from .rules import FAIL, WARN
+from .scan import Overview
+
+__all__ = ["plot_timeline"]
+
+_COLOURS = {"header": "tab:blue", "eom": "tab:purple", "attention": "tab:orange",
+            "burst": "tab:red", "audio": "tab:gray"}
+_EDGE = {FAIL: "red", WARN: "goldenrod"}
+
+
+def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -> None:
+    """Write a PNG (or any format matplotlib knows from the extension) of the recording.
+
+    Top: waveform envelope (min/max per column, full scale +/-1). Bottom: spectrogram to
+    min(5 kHz, Nyquist), dB. Each burst and tone is shaded by kind and outlined in red when a
+    finding on it fails (amber when it only warns); each pause between parts carries its
+    measured length in seconds; failing rule ids are listed under the title.
+
+    Args:
+        report: the :class:`Report` of the same stream.
+        overview: the :class:`~.scan.Overview` the checker kept (``check_file(...,
+            overview=True)``).
+        path: output file.
+
+    Raises:
+        ConformanceError: field ``plot`` when matplotlib is not installed or the file cannot
+            be written.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ConformanceError("needs matplotlib (pip install 'eas-encoder[plot]')",
+                               field="plot", value=str(path)) from None
+    lo, hi, spec, col_s = overview.arrays()
+    t = np.arange(len(lo)) * col_s
+    fig = Figure(figsize=(14, 6.5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax_w, ax_s = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.4]})
+    if len(lo):
+        ax_w.fill_between(t, lo, hi, step="post", color="black", linewidth=0.4)
+        db = 10 * np.log10(np.maximum(spec.T, 1e-14))
+        top = np.percentile(db, 99.5) if db.size else 0
+        ax_s.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=top - 70, vmax=top,
+                    extent=(0, len(lo) * col_s, 0, overview.top_hz), interpolation="nearest")
+    ax_w.set_ylim(-1.05, 1.05)
+    ax_w.set_ylabel("amplitude (FS)")
+    ax_s.set_ylabel("Hz")
+    ax_s.set_xlabel("time (s)")
+    ax_s.set_xlim(0, max(report.duration, 1e-3))
+    for f in (853.0, 960.0, 1562.5, 2083.3):
+        if f < overview.top_hz:
+            ax_s.axhline(f, color="white", linewidth=0.3, linestyle=":")
+    visible = [e for e in report.events if e.kind != "audio" or e.end - e.start > 0.5]
+    for e in visible:
+        colour = _COLOURS.get(e.kind, "tab:gray")
+        ax_w.axvspan(e.start, e.end, color=colour, alpha=0.25, linewidth=0)
+        ax_s.axvline(e.start, color=colour, linewidth=0.8)
+        ax_s.axvline(e.end, color=colour, linewidth=0.8)
+        if e.verdict in _EDGE:
+            for ax in (ax_w, ax_s):
+                ax.axvspan(e.start, e.end, fill=False, edgecolor=_EDGE[e.verdict],
+                           linewidth=1.5)
+        name = {"header": "ZCZC", "eom": "NNNN", "attention": e.label.split(" Hz")[0] + " Hz",
+                "burst": "AFSK?", "audio": "audio"}.get(e.kind, e.kind)
+        ax_w.text((e.start + e.end) / 2, 0.92, name, ha="center", va="top", fontsize=7,
+                  rotation=90 if e.end - e.start < 0.05 * report.duration else 0)
+    bursts_and_tones = [e for e in visible if e.kind != "audio"]
+    for a, b in zip(bursts_and_tones, bursts_and_tones[1:], strict=False):
+        gap = b.start - a.end
+        if gap > 0:
+            ax_w.annotate("", xy=(b.start, -0.9), xytext=(a.end, -0.9),
+                          arrowprops={"arrowstyle": "<->", "linewidth": 0.6})
+            ax_w.text((a.end + b.start) / 2, -0.85, f"{gap:.3f} s", ha="center",
+                      va="bottom", fontsize=7)
+    failing = sorted({f.rule_id for f in report.failures})
+    title = (f"{report.source or 'samples'}: {report.fs} Hz, {report.duration:.2f} s - "
+             f"{report.verdict.upper()}")
+    if failing:
+        title += "\nfails: " + ", ".join(failing)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    try:
+        fig.savefig(os.fspath(path))
+    except (OSError, ValueError) as exc:
+        raise ConformanceError(f"cannot be written ({exc})", field="plot",
+                               value=str(path)) from None
