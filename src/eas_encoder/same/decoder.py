@@ -63,7 +63,9 @@ def as_mono_float(block: np.ndarray) -> np.ndarray:
         half = 2.0 ** (8 * a.dtype.itemsize - 1)
         a = (a.astype(np.float32) - half) / half
     elif a.dtype.kind == "i":
-        a = a.astype(np.float32) / np.float32(2.0 ** (8 * a.dtype.itemsize - 1))
+        scale = np.float32(2.0 ** -(8 * a.dtype.itemsize - 1))
+        a = a.astype(np.float32)
+        a *= scale
     elif a.dtype.kind == "f":
         a = a.astype(np.float32, copy=False)
     elif a.dtype.kind == "b":
@@ -119,7 +121,7 @@ class Receiver:
         self._hist = np.zeros(0, dtype=np.float32)
         self._hist_offset = 0                     # absolute index of _hist[0]
         self._blocks = 0                          # blocks processed so far
-        self._carry = np.zeros((0, 5), dtype=np.complex64)
+        self._carry = np.zeros((2, 0), dtype=np.complex64)
         self._det = PreambleDetector(self._corr.bit_blocks)
         self._scores = np.zeros(0, dtype=np.float32)
         self._scores_offset = 0                   # grid index of _scores[0]
@@ -168,11 +170,11 @@ class Receiver:
         d = self._corr.block
         self._hist = np.concatenate([self._hist, chunk])
         sums = self._corr.process(chunk)
-        events: list[Event] = list(self._attention.process(chunk, sums, self._blocks))
-        self._blocks += len(sums)
-        both = np.concatenate([self._carry, sums])
+        events: list[Event] = list(self._attention.process(chunk, self._blocks))
+        self._blocks += sums.shape[1]
+        both = np.concatenate([self._carry, sums], axis=1)
         em, es = self._corr.bit_energies(both)
-        self._carry = both[len(em):]
+        self._carry = both[:, len(em):]
         self._scores = np.concatenate([self._scores, self._det.process(em, es)])
         end_grid = self._scores_offset + len(self._scores)
         while True:

@@ -24,20 +24,17 @@ MIN_SECONDS = 1.0
 """Shortest run reported; real attention signals last 8 to 25 s (47 CFR 11.31(c))."""
 _GAP_FRAMES = 4     # brief dropouts (fading, a click) do not split one signal
 _EAS_EACH, _EAS_SUM, _NWR = 0.2, 0.6, 0.6
-_TONES = (2, 3, 4)   # columns of the block correlator: 853, 960, 1050 Hz
+_TONES = (2, 3, 4)   # probe tones 853, 960, 1050 Hz
 assert tuple(float(PROBE_TONES_HZ[t]) for t in _TONES) == (*ATTENTION_EAS_HZ, ATTENTION_NWR_HZ)
 
 
 class AttentionDetector:
-    """``process(samples, sums, first_block)`` -> events, per whole number of frames."""
+    """``process(samples, first_block)`` -> events, per whole number of frames."""
 
     def __init__(self, correlator: BlockCorrelator) -> None:
         self._corr = correlator
         fs, d = correlator.fs, correlator.block
         self.frame_blocks = max(1, round(FRAME_SECONDS * fs / d))
-        lags = np.arange(self.frame_blocks)
-        self._taps = np.array([np.exp(-2j * np.pi * float(PROBE_TONES_HZ[t]) * lags * d / fs)
-                               for t in _TONES])                       # [3, F]
         self._frame_seconds = self.frame_blocks * d / fs
         self.reset()
 
@@ -49,17 +46,16 @@ class AttentionDetector:
         self._phase_acc = np.zeros(3, dtype=np.complex128)
         self._prev: np.ndarray | None = None
 
-    def process(self, samples: np.ndarray, sums: np.ndarray, first_block: int) -> list[Event]:
-        """Test frames; ``samples`` and ``sums`` cover whole frames from block ``first_block``."""
+    def process(self, samples: np.ndarray, first_block: int) -> list[Event]:
+        """Test the whole frames in ``samples``, which start at block ``first_block``."""
         f = self.frame_blocks
-        n_frames = len(sums) // f
+        d = self._corr.block
+        tone = self._corr.frame_sums(samples, f, _TONES).astype(np.complex128)
+        n_frames = len(tone)
         if n_frames == 0:
             return []
-        d = self._corr.block
         x = samples[: n_frames * f * d].reshape(n_frames, f * d)
-        power = np.einsum("ij,ij->i", x, x, dtype=np.float64)
-        tone = np.einsum("ifk,fk->ik", sums[: n_frames * f, list(_TONES)].reshape(n_frames, f, 3),
-                         self._taps.T.astype(np.complex64)).astype(np.complex128)
+        power = np.einsum("ij,ij->i", x, x).astype(np.float64)
         ratio = 2 * np.abs(tone) ** 2 / (f * d * np.maximum(power, 1e-30))[:, None]
         eas = (ratio[:, 0] > _EAS_EACH) & (ratio[:, 1] > _EAS_EACH) & (
             ratio[:, 0] + ratio[:, 1] > _EAS_SUM)

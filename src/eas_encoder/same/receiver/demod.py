@@ -47,6 +47,10 @@ MAX_SYNC_ERRORS = 5
 """Bit errors tolerated in the 28 significant bits of ZCZC / NNNN."""
 MAX_HEADER_CHARS = MAX_BURST_BYTES - 16
 JUNK_RUN = 8
+GRID_PER_BIT = 8
+SHORT_REGION_BYTES = 2 + 16 + 64
+"""First pass covers EOMs and short headers; longer bursts get a second, full-length pass."""
+_END_MARGIN_BYTES = 4
 ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/ ")
 """Characters a SAME header may contain (47 CFR 11.31(b)-(c)); anything else ends a burst."""
 _ZCZC_BITS = bytes_to_bits(HEADER_PREFIX)
@@ -159,35 +163,40 @@ def _tone_offsets(x: np.ndarray, fs: int) -> tuple[float, float]:
 
 
 def _bit_clock(corr: _Correlator, n: int, fs: int, rate: float,
-               probe: slice) -> tuple[np.ndarray, np.ndarray | None]:
-    """Bit phase ``beta`` (bits, increasing) at every sample ``0..n-1``, and when the carrier
-    phase was coherent over the ``probe`` samples (the preamble) the smoothed tone phasors
-    ``complex128[2, n]`` (mark, space) that serve as phase references for coherent detection.
+               probe: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Bit phase on a grid of about eight points per bit over samples ``0..n-1``.
+
+    Returns ``(grid, beta, refs)``: grid sample positions ``float64[m]``, the bit phase
+    ``beta`` there (bits, non-decreasing; bit edges where it is a whole number) and, when the
+    carrier phase was coherent over the ``probe`` samples (the preamble), the smoothed tone
+    phasors ``complex128[2, m]`` (mark, space), the phase references for coherent detection.
     """
-    tau = np.arange(n, dtype=np.float64)
-    cm, cs = corr.at(tau)
-    width = int(round(SMOOTH_BITS * fs / rate))
+    step = max(1.0, fs / rate / GRID_PER_BIT)
+    grid = np.arange(0, n, step)
+    cm, cs = corr.at(grid)
+    width = max(1, int(round(SMOOTH_BITS * GRID_PER_BIT)))
     pm = _moving_mean(cm, width)
     ps = _moving_mean(cs, width)
     mag = _moving_mean(np.abs(cm), width) + _moving_mean(np.abs(cs), width) + 1e-300
     coherence = (np.abs(pm) + np.abs(ps)) / mag
-    coherent = float(np.median(coherence[probe])) > 0.25
+    lo, hi = int(probe.start / step), max(int(probe.start / step) + 1, int(probe.stop / step))
+    coherent = float(np.median(coherence[lo:hi])) > 0.25
     if coherent:
         phase = np.angle(pm * np.conj(ps))
     else:
         em, es = np.abs(cm) ** 2, np.abs(cs) ** 2
         q = np.abs(em - es) / (em + es + 1e-300)
-        y = _moving_mean(q * np.exp(-2j * np.pi * rate / fs * tau), width)
+        y = _moving_mean(q * np.exp(-2j * np.pi * rate / fs * grid), width)
         phase = np.angle(y)
-    beta = rate / fs * tau + np.unwrap(phase) / (2 * np.pi)
+    beta = rate / fs * grid + np.unwrap(phase) / (2 * np.pi)
     refs = np.stack([pm, ps]) if coherent else None
-    return np.maximum.accumulate(beta), refs
+    return grid, np.maximum.accumulate(beta), refs
 
 
-def _edges(beta: np.ndarray) -> np.ndarray:
+def _edges(grid: np.ndarray, beta: np.ndarray) -> np.ndarray:
     """Fractional sample positions where ``beta`` crosses whole numbers."""
     k = np.arange(np.ceil(beta[0]), np.floor(beta[-1]) + 1)
-    return np.interp(k, beta, np.arange(len(beta), dtype=np.float64))
+    return np.interp(k, beta, grid)
 
 
 def _find_sync(soft: np.ndarray) -> tuple[int, str] | None:
@@ -231,36 +240,54 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     need = r0 + int((REGION_BYTES + 2) * 8 * bit_len * 1.04)
     if offset + len(x) < need and not final:
         return None
-    seg = np.asarray(x[r0 - offset: need - offset], dtype=np.float64)
     fail = (None, int(trigger + 8 * bit_len))
-    head = seg[: int(SYNC_REGION_BYTES * 8 * bit_len)]
-    if len(head) < 8 * 8 * bit_len:
+    full = np.asarray(x[r0 - offset: need - offset], dtype=np.float64)
+    if len(full) < 8 * 8 * bit_len:
         return fail
-    dm, ds = _tone_offsets(seg[: int(14 * 8 * bit_len)], fs)
+    dm, ds = _tone_offsets(full[: int(14 * 8 * bit_len)], fs)
     f_mark, f_space = MARK_HZ + dm, SPACE_HZ + ds
     rate = f_mark - f_space
     if not 0.93 * BAUD < rate < 1.07 * BAUD:
         return fail
+    short = int(SHORT_REGION_BYTES * 8 * bit_len * 1.04)
+    for seg in (full[:short], full) if short < len(full) else (full,):
+        out = _demod_segment(seg, fs, r0, f_mark, f_space, complete=seg is full)
+        if out is None:
+            return fail
+        if out is not _MORE:
+            return out, out.end
+    raise AssertionError("the full region always concludes")  # pragma: no cover
+
+
+_MORE = object()
+
+
+def _demod_segment(seg: np.ndarray, fs: int, r0: int, f_mark: float, f_space: float,
+                   complete: bool) -> DemodBurst | None | object:
+    """Demodulate one segment starting at absolute sample ``r0``; ``None`` when no sync,
+    ``_MORE`` when the burst runs past the segment and ``complete`` is false."""
+    rate = f_mark - f_space
     bit_len = fs / rate
     corr = _Correlator(seg, fs, f_mark, f_space, bit_len)
-    beta, refs = _bit_clock(corr, len(seg) - int(bit_len) - 1, fs, rate,
-                                 slice(int(16 * bit_len), int(14 * 8 * bit_len)))
-    tau = _edges(beta)
+    grid, beta, refs = _bit_clock(corr, len(seg) - int(bit_len) - 1, fs, rate,
+                                  slice(int(16 * bit_len), int(14 * 8 * bit_len)))
+    tau = _edges(grid, beta)
     coherent = refs is not None
     cm, cs = corr.at(tau)
     am, as_ = np.abs(cm), np.abs(cs)
     soft = (am - as_) / (am + as_ + 1e-300)
-    sync_lim = min(len(soft), int(np.searchsorted(tau, len(head))))
+    sync_lim = min(len(soft), int(np.searchsorted(tau, SYNC_REGION_BYTES * 8 * bit_len)))
     found = _find_sync(soft[:sync_lim])
     if found is None:
-        return fail
+        return None
     j, kind = found
     em, es = am ** 2, as_ ** 2
     big, small = np.maximum(em, es), np.minimum(em, es)
     pre = slice(max(0, j - PREAMBLE_BITS), j)
     noise0 = float(np.mean(small[pre]))
     sig0 = max(float(np.mean(big[pre])) - noise0, 1e-300)
-    n_chars = 4 if kind == "eom" else min(MAX_HEADER_CHARS, (len(soft) - j) // 8)
+    avail = (len(soft) - j) // 8
+    n_chars = min(4 if kind == "eom" else MAX_HEADER_CHARS, avail)
     bits = (soft[j:j + 8 * n_chars] > 0).reshape(n_chars, 8)
     codes = np.packbits(bits, axis=1, bitorder="little")[:, 0] & 0x7F
     byte_energy = big[j:j + 8 * n_chars].reshape(n_chars, 8).mean(axis=1)
@@ -276,12 +303,15 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
             if dead or junk:
                 end = i if dead else i - JUNK_RUN + 1
                 break
+    limit = 4 if kind == "eom" else MAX_HEADER_CHARS
+    if not complete and end + _END_MARGIN_BYTES > avail and end < limit:
+        return _MORE
     if end < 4:
-        return fail
+        return None
     sl = slice(j, j + 8 * end)
     mark_sent = em[sl] > es[sl]
     if coherent:
-        centre = np.clip(np.round(tau[sl]).astype(np.int64), 0, refs.shape[1] - 1)
+        centre = np.clip(np.searchsorted(grid, tau[sl]), 0, refs.shape[1] - 1)
         ref = refs[:, centre]
         # Project each correlator on its tone's phase: coherent detection, about 1.5 dB
         # better than the energy detector at the bit error rates where combining works.
@@ -299,12 +329,11 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     text = bytes(codes[:end]).decode("ascii", "replace")
     last = j + 8 * end
     end_sample = r0 + (float(tau[last]) if last < len(tau) else float(tau[-1]) + bit_len)
-    burst = DemodBurst(
+    return DemodBurst(
         kind=kind, start=int(round(r0 + tau[start_bit])), end=int(round(end_sample)),
         llr=llr, text=text, bit_rate=float(rate), ebn0_db=float(10 * np.log10(
             max(sig0 / max(noise0, 1e-300), 1e-6))), coherent=coherent,
         mark_hz=float(f_mark), space_hz=float(f_space))
-    return burst, burst.end
 
 
 def _llr(am: np.ndarray, as_: np.ndarray, mark_sent: np.ndarray) -> np.ndarray:

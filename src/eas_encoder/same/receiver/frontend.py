@@ -37,8 +37,9 @@ class BlockCorrelator:
     """Per-block complex tone sums and one-bit mark/space correlator energies.
 
     ``process(samples)`` takes ``float32[k * D]`` (a whole number of blocks) and returns
-    ``complex64[k, 5]``: for each block and tone ``f``, ``sum_n x[n] exp(-j 2 pi f n' / fs)``
-    with ``n'`` counted from the block start. The absolute phase of block ``i`` is
+    ``complex64[2, k]``: for mark and space and each block, ``sum_n x[n] exp(-j 2 pi f n' / fs)``
+    with ``n'`` counted from the block start. :meth:`frame_sums` does the same for longer
+    frames and any probe tone (the attention detector's 853, 960, 1050 Hz). The absolute phase of block ``i`` is
     :meth:`block_phasor`; the one-bit energies only need the phase steps between consecutive
     blocks, which are constants (:meth:`bit_energies`), so no per-block exponential is needed.
     """
@@ -72,23 +73,39 @@ class BlockCorrelator:
         return np.exp(-2j * np.pi * frac)
 
     def process(self, samples: np.ndarray) -> np.ndarray:
-        """Correlate whole blocks; see the class docstring for shapes."""
+        """Correlate whole blocks with mark and space; see the class docstring for shapes."""
         n_blocks = len(samples) // self.block
         x = np.asarray(samples[: n_blocks * self.block], dtype=np.float32)
-        prod = x.reshape(n_blocks, self.block) @ self._w        # float32[k, 2 * tones]
-        return prod.view(np.complex64)                           # (re, im) pairs
+        prod = x.reshape(n_blocks, self.block) @ self._w[:, :4]    # float32[k, 4]
+        return np.ascontiguousarray(prod.view(np.complex64).T)      # complex64[2, k]
+
+    def frame_sums(self, samples: np.ndarray, frame_blocks: int,
+                   tones: tuple[int, ...]) -> np.ndarray:
+        """Complex tone sums over frames of ``frame_blocks`` blocks, each referenced to its
+        frame start: ``complex64[frames, len(tones)]``."""
+        if not hasattr(self, "_frame_w") or self._frame_w[0] != (frame_blocks, tones):
+            n = np.arange(frame_blocks * self.block)
+            cols = []
+            for t in tones:
+                w = 2 * np.pi * float(PROBE_TONES_HZ[t]) * n / self.fs
+                cols += [np.cos(w), -np.sin(w)]
+            self._frame_w = ((frame_blocks, tones), np.array(cols, dtype=np.float32).T.copy())
+        size = frame_blocks * self.block
+        n_frames = len(samples) // size
+        x = np.asarray(samples[: n_frames * size], dtype=np.float32).reshape(n_frames, size)
+        return np.ascontiguousarray((x @ self._frame_w[1]).view(np.complex64))
 
     def bit_energies(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One-bit mark and space energies from ``complex64[k, 5]`` block sums.
+        """One-bit mark and space energies from ``complex64[2, k]`` block sums.
 
         Returns ``(E_mark, E_space)``, each ``float32[k - window + 1]``: element ``g`` is
         ``|correlator|^2`` over the bit-long window starting at block ``g``.
         """
-        n = len(sums) - self.window + 1
+        n = sums.shape[1] - self.window + 1
         out = []
         for t in (0, 1):
-            acc = sums[0:n, t] * self._taps[t, 0]
+            acc = sums[t, 0:n] * self._taps[t, 0]
             for lag in range(1, self.window):
-                acc += sums[lag:lag + n, t] * self._taps[t, lag]
+                acc += sums[t, lag:lag + n] * self._taps[t, lag]
             out.append((acc.real * acc.real + acc.imag * acc.imag).astype(np.float32))
         return out[0], out[1]
