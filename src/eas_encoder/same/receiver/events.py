@@ -3,7 +3,7 @@ start of the stream."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from ..header import Header
@@ -22,9 +22,11 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as JSON-ready values, plus ``"event": kind``."""
-        d = {"event": self.kind}
-        for k, v in asdict(self).items():
-            d[k] = str(v) if isinstance(v, Header) else (list(v) if isinstance(v, tuple) else v)
+        d: dict[str, Any] = {"event": self.kind}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            d[f.name] = str(v) if isinstance(v, Header) else (
+                list(v) if isinstance(v, tuple) else v)
         return d
 
 
