@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from eas_encoder.errors import AudioError, CapError, CbsError, HeaderError
+from eas_encoder.errors import AudioError, CapError, CbsError, DecodeError, HeaderError
 
 from .mutate import mutate_bytes
 
 __all__ = ["Target", "TARGETS", "target", "HEADER_SEEDS", "audio_seeds", "cap_seed",
-           "cbs_seeds", "HOSTILE_XML"]
+           "cbs_seeds", "HOSTILE_XML", "receiver_input", "RATES", "DTYPES", "NO_HEADER"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -350,6 +350,94 @@ def _audio_run(data: bytes) -> bool:
     return False
 
 
+# --- receiver -------------------------------------------------------------------------------
+
+RATES = (8000, 11025, 16000, 22050, 44100, 48000, 96000, 192000)
+DTYPES = ("<f4", "<i2", "u1", "<f8", "<i4")
+NO_HEADER = 255
+"""Receiver inputs are ``[rate index, dtype index, true-header index] + sample bytes``: the
+prefix tells the target how to read the samples and which header, if any, may be reported
+(``NO_HEADER``: none may)."""
+
+
+def receiver_input(samples: np.ndarray, fs: int, dtype: str = "<f4",
+                   header_index: int = NO_HEADER) -> bytes:
+    """Pack samples into the receiver targets' input format (see ``NO_HEADER``)."""
+    return (bytes((RATES.index(fs), DTYPES.index(dtype), header_index))
+            + np.asarray(samples).astype(dtype).tobytes())
+
+
+def _receiver_random_generate(rng: random.Random) -> bytes:
+    # Programme-like garbage a receiver meets: extremes, NaN/inf, DC, clipping square waves,
+    # pure SAME tones, denormals; short, since decoding time scales with length.
+    nrng = np.random.default_rng(rng.getrandbits(32))
+    fs = rng.choice(RATES[:6])
+    n = rng.choice((0, 1, 2, 100, fs // 10, fs, 3 * fs))
+    pick = rng.randrange(7)
+    if pick == 0:
+        x = nrng.normal(0, rng.choice((1e-6, 0.1, 1.0, 100.0)), n)
+    elif pick == 1:
+        x = nrng.choice(np.array([np.nan, np.inf, -np.inf, 0.0, 1.0, -1.0, 1e30, 5e-324]), n)
+    elif pick == 2:
+        x = np.full(n, rng.choice((0.0, 1.0, -1.0, 0.5)))
+    elif pick == 3:
+        x = np.sign(np.sin(2 * np.pi * rng.uniform(50, 4000) * np.arange(n) / fs))
+    elif pick == 4:
+        f = rng.choice((1562.5, 2083.333, 853.0, 960.0, 1050.0))
+        x = np.sin(2 * np.pi * f * np.arange(n) / fs)
+    elif pick == 5:
+        from .audio_gen import programme
+        kind = rng.choice(("noise", "speech", "music"))
+        x = next(programme(kind, max(n, 1) / fs, fs, rng.getrandbits(32)), np.zeros(0))
+    else:
+        return bytes((RATES.index(fs), rng.randrange(len(DTYPES)), NO_HEADER)) + bytes(
+            rng.getrandbits(8) for _ in range(rng.choice((0, 1, 7, 4000))))
+    dtype = rng.choice(("<f4", "<f8")) if pick in (0, 1) else rng.choice(DTYPES)
+    if dtype[-2] in "iu":
+        info = np.iinfo(np.dtype(dtype))
+        x = np.clip(np.nan_to_num(x) * info.max, info.min, info.max)
+        if dtype == "u1":
+            x = x / 2 + 128
+    return receiver_input(x, fs, dtype)
+
+
+def _receiver_mutated_generate(rng: random.Random) -> bytes:
+    from .audio_gen import TRUE_HEADERS, corrupt
+
+    fs = rng.choice((8000, 8000, 22050, 48000))
+    c = corrupt(np.random.default_rng(rng.getrandbits(32)), fs)
+    data = receiver_input(c.samples, fs, "<f4", TRUE_HEADERS.index(c.header))
+    if rng.random() < 0.3:
+        # Byte damage on top (a dropped or garbled stretch of file, NaN from a flipped
+        # exponent); the three-byte prefix stays, so the true header is still known.
+        data = mutate_bytes(data, rng, max_rounds=3, protect=3)
+    return data
+
+
+def _receiver_run(data: bytes) -> bool:
+    from eas_encoder.same.decoder import HeaderEvent, decode
+
+    from .audio_gen import TRUE_HEADERS
+
+    if len(data) < 3:
+        data = data + bytes(3 - len(data))
+    fs = RATES[data[0] % len(RATES)]
+    dtype = np.dtype(DTYPES[data[1] % len(DTYPES)])
+    body = data[3:]
+    samples = np.frombuffer(body[: len(body) - len(body) % dtype.itemsize], dtype=dtype)
+    allowed = {TRUE_HEADERS[data[2]]} if data[2] < len(TRUE_HEADERS) else set()
+    try:
+        events = decode(samples, fs)
+    except DecodeError:
+        return True
+    starts = [e.start for e in events]
+    assert starts == sorted(starts), "events out of time order"
+    invented = [e.text for e in events if isinstance(e, HeaderEvent) and e.text not in allowed]
+    # Nothing invented: random audio yields no header, a corrupted transmission only its own.
+    assert not invented, f"receiver invented header(s) {invented}"
+    return False
+
+
 # --- registry -------------------------------------------------------------------------------
 
 TARGETS: dict[str, Target] = {
@@ -357,8 +445,12 @@ TARGETS: dict[str, Target] = {
     "cap": Target("cap", _cap_run, _cap_generate, (CapError, HeaderError)),
     "cbs": Target("cbs", _cbs_run, _cbs_generate, (CbsError,)),
     "audio": Target("audio", _audio_run, _audio_generate, (AudioError,)),
+    "receiver-random": Target("receiver-random", _receiver_run, _receiver_random_generate,
+                              (DecodeError,)),
+    "receiver-mutated": Target("receiver-mutated", _receiver_run, _receiver_mutated_generate,
+                               (DecodeError,)),
 }
-"""Every fuzzed entry point by name; the receiver targets join when the receiver exists."""
+"""Every fuzzed entry point by name."""
 
 def target(name: str) -> Target:
     """Look up a target by name (KeyError lists the known ones)."""

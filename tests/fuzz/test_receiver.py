@@ -1,0 +1,48 @@
+"""The receiver invents nothing and loses nothing it should keep, on corrupted and alert-free
+audio (CI-sized; ``benchmarks/no_false_alerts.py`` runs the same generators for hours)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from eas_encoder.same.decoder import HeaderEvent, Receiver, decode
+
+from .audio_gen import KINDS, TRUE_HEADERS, corrupt, programme, transmission
+from .budget import FUZZ
+
+
+@FUZZ
+@given(seed=st.integers(0, 2**32 - 1), fs=st.sampled_from((8000, 16000, 22050, 48000)))
+def test_corrupted_bursts_give_true_header_or_nothing(seed: int, fs: int) -> None:
+    """Bit flips in bursts, dropped bursts, truncation and a noisy burst: the only header a
+    receiver may report is the one sent, and with two intact bursts it must report it."""
+    c = corrupt(np.random.default_rng(seed), fs)
+    headers = [e.text for e in decode(c.samples, c.fs) if isinstance(e, HeaderEvent)]
+    assert set(headers) <= {c.header}, f"{c.description}: invented {headers}"
+    if c.must_report:
+        assert headers == [c.header], f"{c.description}: lost, got {headers}"
+
+
+@pytest.mark.parametrize("header", TRUE_HEADERS)
+def test_clean_transmission_is_reported_once(header: str) -> None:
+    """The uncorrupted baseline of the test above: exactly one header, the one sent, so a
+    receiver that reported nothing at all could not pass the corrupted-burst test."""
+    samples, _ = transmission(header, 8000)
+    assert [e.text for e in decode(samples, 8000) if isinstance(e, HeaderEvent)] == [header]
+
+
+@pytest.mark.parametrize("fs", (8000, 48000))
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_minutes_of_programme_audio_report_no_header(kind: str, fs: int) -> None:
+    """Two minutes each of noise, speech-like and music-like audio (tones near mark and
+    space, trills between them, sweeps): no header, no end of message."""
+    rx = Receiver(fs)
+    events = []
+    for block in programme(kind, 120.0, fs, seed=fs + KINDS.index(kind)):
+        events.extend(rx.feed(block))
+    events.extend(rx.flush())
+    alerts = [e for e in events if e.kind in ("header", "eom")]
+    assert not alerts, alerts
