@@ -190,7 +190,7 @@ def _message_findings(msg: _Message, path: str, fs: int, paths: dict[int, str]
             n_e += 1
             paths[id(p)] = f"{path}.eom[{n_e}]"
             out += _burst_findings(p, paths[id(p)])
-            after = p.after.rstrip(b"\x00")
+            after = p.after.strip(b"\x00\xff")  # idle padding is JUNK_AFTER's (a warning)
             out.append(finding("EOM.TEXT", f"{path}.eom[{n_e}]",
                                repr(p.text + after.decode("latin-1")),
                                verdict=FAIL if after else PASS))

@@ -277,23 +277,21 @@ def measure_burst(x: np.ndarray, fs: int, offset: int = 0, *,
 def _fit_tone(x: np.ndarray, bits: np.ndarray, value: int, g0: float, spb: float, fs: int,
               guess: float) -> float:
     """Frequency of the bits equal to ``value``: one sine frequency, least-squares fitted to
-    the raw samples inside every run of two or more such bits (a quarter bit clear of each
-    edge), each run with its own amplitude and phase.
+    the raw samples inside every such bit (15 % clear of each edge), each bit with its own
+    amplitude and phase.
 
     The raw samples there are a pure tone whatever the encoder does at the bit edges, so the
-    estimate has none of the bias a discriminator or a filter shows next to a transition.
-    Returns ``nan`` when there are no such runs.
+    estimate has none of the bias a discriminator or a filter shows next to a transition; and
+    an encoder that restarts every bit at phase 0 is credited with the tone it generates, not
+    with the apparent frequency its phase jumps make. Returns ``nan`` when there is no such bit.
     """
-    change = np.flatnonzero(np.diff(bits.astype(np.int8))) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [len(bits)]])
-    sel = (bits[starts] == value) & (ends - starts >= 2)
-    if not sel.any():
+    which = np.flatnonzero(bits == value)
+    if len(which) == 0:
         return float("nan")
     idx, local, run_id = [], [], []
-    for r, (a, b) in enumerate(zip(starts[sel], ends[sel], strict=True)):
-        lo = int(np.ceil(g0 + (a + 0.25) * spb))
-        hi = int(np.floor(g0 + (b - 0.25) * spb))
+    for r, k in enumerate(which):
+        lo = int(np.ceil(g0 + (k + 0.15) * spb))
+        hi = int(np.floor(g0 + (k + 0.85) * spb))
         n = np.arange(max(lo, 0), min(hi, len(x) - 1) + 1)
         idx.append(n)
         local.append((n - n[0]) / fs if len(n) else n.astype(float))
@@ -304,15 +302,23 @@ def _fit_tone(x: np.ndarray, bits: np.ndarray, value: int, g0: float, spb: float
     y = x[n]
     runs = int(rid.max()) + 1
 
+    # Harmonics below Nyquist join the model, so a clipped (square-ish) burst is credited
+    # with its fundamental instead of a frequency pulled by its harmonics.
+    orders = [h for h in (1, 2, 3) if h * guess < 0.45 * fs]
+
     def residual(f: float) -> float:
-        c, s = np.cos(2 * np.pi * f * tl), np.sin(2 * np.pi * f * tl)
-        sums = [np.bincount(rid, w, runs) for w in (c * c, c * s, s * s, y * c, y * s)]
-        cc, cs, ss, yc, ys = sums
-        det = cc * ss - cs * cs
-        det = np.where(np.abs(det) < 1e-12, np.inf, det)
-        # energy explained per run by the best a cos + b sin
-        explained = (ss * yc * yc - 2 * cs * yc * ys + cc * ys * ys) / det
-        return float(np.sum(y * y) - explained.sum())
+        cols = []
+        for h in orders:
+            cols += [np.cos(2 * np.pi * h * f * tl), np.sin(2 * np.pi * h * f * tl)]
+        a = np.stack(cols, axis=1)  # [samples, P]
+        p = a.shape[1]
+        gram = np.stack([np.bincount(rid, a[:, i] * a[:, j], runs)
+                         for i in range(p) for j in range(p)], axis=1).reshape(runs, p, p)
+        proj = np.stack([np.bincount(rid, y * a[:, i], runs) for i in range(p)], axis=1)
+        gram += np.eye(p) * 1e-9 * np.trace(gram, axis1=1, axis2=2)[:, None, None] / p
+        coef = np.linalg.solve(gram, proj[:, :, None])[:, :, 0]
+        # energy explained per bit by its best fit of the fundamental and harmonics
+        return float(np.sum(y * y) - np.sum(coef * proj))
 
     res = minimize_scalar(residual, bounds=(guess - 15.0, guess + 15.0), method="bounded",
                           options={"xatol": 1e-4})
