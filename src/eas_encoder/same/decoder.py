@@ -226,7 +226,9 @@ def decode(samples: np.ndarray, fs: int, *, single_burst: bool = False, bursts: 
     Args:
         samples: ``[n]`` or ``[n, channels]`` audio, float in [-1, 1] or integer PCM.
         fs: sample rate, Hz (8000 to 192000).
-        single_burst, bursts, min_confidence: as :class:`Receiver`.
+        single_burst: report headers heard in one burst (flagged low confidence).
+        bursts: also return a :class:`BurstEvent` per burst.
+        min_confidence: posterior probability a header needs (default 0.99).
 
     Returns:
         ``list[Event]``: :class:`HeaderEvent`, :class:`EndOfMessageEvent`,

@@ -121,7 +121,8 @@ class BurstAssembler:
 
 def _compatible(a: DemodBurst, b: DemodBurst) -> bool:
     """Bursts of the same header agree on most bits even at 10 % bit errors; two different
-    headers, or a header and noise, agree on far fewer once the shared ``ZCZC-`` is skipped."""
+    headers, or a header and noise, agree on far fewer once the shared ``ZCZC-`` is skipped.
+    """
     m = min(len(a.llr), len(b.llr))
     if m <= 5:
         return True

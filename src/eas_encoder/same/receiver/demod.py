@@ -29,8 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..modulator import bytes_to_bits
-from ..waveform import BAUD, EOM_TEXT, HEADER_PREFIX, MARK_HZ, MAX_BURST_BYTES, PREAMBLE_BYTE
-from ..waveform import SPACE_HZ
+from ..waveform import (
+    BAUD,
+    EOM_TEXT,
+    HEADER_PREFIX,
+    MARK_HZ,
+    MAX_BURST_BYTES,
+    PREAMBLE_BYTE,
+    SPACE_HZ,
+)
 
 __all__ = ["DemodBurst", "demodulate", "log_i0", "SYNC_REGION_BYTES", "REGION_BYTES",
            "ALPHABET"]
@@ -225,7 +232,8 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     """Demodulate the burst whose preamble was detected near sample ``trigger``.
 
     Args:
-        x: ``float32[n]`` raw samples; ``x[0]`` is absolute sample ``offset``.
+        x: ``float32[n]`` raw samples.
+        offset: absolute sample index of ``x[0]``.
         fs: sample rate, Hz.
         trigger: absolute sample index inside the preamble.
         final: the stream has ended; use what there is.
@@ -265,7 +273,8 @@ _MORE = object()
 def _demod_segment(seg: np.ndarray, fs: int, r0: int, f_mark: float, f_space: float,
                    complete: bool) -> DemodBurst | None | object:
     """Demodulate one segment starting at absolute sample ``r0``; ``None`` when no sync,
-    ``_MORE`` when the burst runs past the segment and ``complete`` is false."""
+    ``_MORE`` when the burst runs past the segment and ``complete`` is false.
+    """
     rate = f_mark - f_space
     bit_len = fs / rate
     corr = _Correlator(seg, fs, f_mark, f_space, bit_len)

@@ -1,5 +1,6 @@
 """Receiver events (re-exported by :mod:`eas_encoder.same.decoder`). Times are seconds from the
-start of the stream."""
+start of the stream.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ class EndOfMessageEvent(Event):
 @dataclass(frozen=True)
 class AttentionSignalEvent(Event):
     """Attention signal: ``"eas"`` two-tone 853 + 960 Hz (47 CFR 11.31(a)(2)) or ``"nwr"``
-    1050 Hz (NWSI 10-1712). ``frequencies`` are the measured tone frequencies in Hz."""
+    1050 Hz (NWSI 10-1712). ``frequencies`` are the measured tone frequencies in Hz.
+    """
 
     kind: ClassVar[str] = "attention"
     signal: str
@@ -75,7 +77,8 @@ class AttentionSignalEvent(Event):
 @dataclass(frozen=True)
 class InvalidBurstEvent(Event):
     """Bursts that looked like a header but did not give a valid, confident one. Never an
-    alert. ``reason`` says why (field validation, low confidence, single burst)."""
+    alert. ``reason`` says why (field validation, low confidence, single burst).
+    """
 
     kind: ClassVar[str] = "invalid"
     text: str

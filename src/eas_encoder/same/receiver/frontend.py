@@ -39,8 +39,8 @@ class BlockCorrelator:
     ``process(samples)`` takes ``float32[k * D]`` (a whole number of blocks) and returns
     ``complex64[2, k]``: for mark and space and each block, ``sum_n x[n] exp(-j 2 pi f n' / fs)``
     with ``n'`` counted from the block start. :meth:`frame_sums` does the same for longer
-    frames and any probe tone (the attention detector's 853, 960, 1050 Hz). The absolute phase of block ``i`` is
-    :meth:`block_phasor`; the one-bit energies only need the phase steps between consecutive
+    frames and any probe tone (the attention detector's 853, 960, 1050 Hz). The absolute
+    phase of block ``i`` is :meth:`block_phasor`; the one-bit energies only need the phase steps between consecutive
     blocks, which are constants (:meth:`bit_energies`), so no per-block exponential is needed.
     """
 
@@ -82,7 +82,8 @@ class BlockCorrelator:
     def frame_sums(self, samples: np.ndarray, frame_blocks: int,
                    tones: tuple[int, ...]) -> np.ndarray:
         """Complex tone sums over frames of ``frame_blocks`` blocks, each referenced to its
-        frame start: ``complex64[frames, len(tones)]``."""
+        frame start: ``complex64[frames, len(tones)]``.
+        """
         if not hasattr(self, "_frame_w") or self._frame_w[0] != (frame_blocks, tones):
             n = np.arange(frame_blocks * self.block)
             cols = []

@@ -16,7 +16,7 @@ far as the LLRs are (the burst demodulator estimates amplitude and noise per bur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class GrammarResult:
     station_length: int
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layout(n_loc: int, station: int) -> np.ndarray:
     ids = [_Z, _C, _Z, _C, _DASH, _LETTER, _LETTER, _LETTER, _DASH, _LETTER, _LETTER, _LETTER,
            _DASH]
