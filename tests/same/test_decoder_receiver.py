@@ -312,42 +312,11 @@ def test_header_failing_validation_is_invalid_not_alert():
 
 
 # -- no false alerts ------------------------------------------------------------------------
-def _speech_like(fs, seconds, rng):
-    """Glottal pulse train (90-220 Hz, wandering) through three wandering formants."""
-    n = int(seconds * fs)
-    t = np.arange(n) / fs
-    f0 = 150 + 60 * np.sin(2 * np.pi * 0.7 * t) + 10 * rng.standard_normal(n).cumsum() / n
-    pulses = np.sin(2 * np.pi * np.cumsum(f0) / fs) > 0.95
-    out = np.zeros(n)
-    for centre, bw in ((600, 80), (1700, 120), (2500, 150)):
-        fc = centre * (1 + 0.3 * np.sin(2 * np.pi * rng.uniform(1, 4) * t))
-        ph = 2 * np.pi * np.cumsum(fc) / fs
-        env = np.convolve(pulses.astype(float), np.exp(-np.arange(200) * bw * 2 * np.pi / fs),
-                          "same")
-        out += env * np.sin(ph)
-    syll = (np.sin(2 * np.pi * 4 * t) > -0.3).astype(float)
-    return (0.3 * out * syll / np.max(np.abs(out))).astype(np.float32)
-
-
-def _music_like(fs, seconds, rng):
-    """Chords of harmonic notes, some right on the mark and space tones, changing at random."""
-    n = int(seconds * fs)
-    out = np.zeros(n)
-    notes = [1562.5, 2083.33, 1041.67, 520.83, 440.0, 880.0, 659.3, 1318.5, 1760.0, 2637.0]
-    step = int(0.12 * fs)
-    for start in range(0, n, step):
-        seg = np.arange(start, min(n, start + step)) / fs
-        for f in rng.choice(notes, 3):
-            for h in (1, 2, 3):
-                out[start:start + len(seg)] += np.sin(2 * np.pi * f * h * seg) / h
-    return (0.2 * out / np.max(np.abs(out))).astype(np.float32)
-
-
 def test_no_alerts_from_noise_speech_or_music():
     fs = 22050
     rng = np.random.default_rng(11)
     for x in (0.3 * rng.standard_normal(60 * fs).astype(np.float32),
-              _speech_like(fs, 30, rng), _music_like(fs, 30, rng)):
+              channel.speech_like(fs, 30, rng), channel.music_like(fs, 30, rng)):
         events = decode(x, fs)
         assert not _kinds(events, "header") and not _kinds(events, "eom")
         assert not _kinds(events, "attention")

@@ -19,11 +19,12 @@ from ..locations import state_areas
 from ..modulator import burst
 from ..waveform import BAUD, BURST_GAP_SECONDS, EOM_TEXT
 
-__all__ = ["random_header", "transmission", "add_noise", "noise_sigma", "shift_frequency"]
+__all__ = ["random_header", "transmission", "add_noise", "noise_sigma", "shift_frequency",
+           "speech_like", "music_like"]
 
 _ORIGINATORS = ("EAS", "CIV", "WXR", "PEP")
 _EVENTS = ("RWT", "RMT", "TOR", "SVR", "FFW", "CAE", "EAN", "NPT", "DMO", "WSW", "CEM", "EVI")
-_STATION_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def random_header(rng: np.random.Generator, locations: int | None = None) -> Header:
@@ -36,8 +37,9 @@ def random_header(rng: np.random.Generator, locations: int | None = None) -> Hea
         if code not in locs:
             locs.append(code)
     steps = [15, 30, 45, 60] + list(range(90, 24 * 60, 30))
-    name_len = int(rng.integers(3, 9))
-    station = "".join(rng.choice(list(_STATION_CHARS), name_len))
+    # Real station ids: an NWS office ("KEAX/NWS") or a call sign and service ("WTSP/TV").
+    call = str(rng.choice(["K", "W"])) + "".join(rng.choice(list(_LETTERS), 3))
+    station = f"{call}/{rng.choice(['NWS', 'TV', 'FM', 'AM'])}"
     text = (f"ZCZC-{rng.choice(_ORIGINATORS)}-{rng.choice(_EVENTS)}-{'-'.join(locs)}"
             f"+{(v := int(rng.choice(steps))) // 60:02d}{v % 60:02d}-"
             f"{rng.integers(1, 366):03d}{rng.integers(0, 24):02d}{rng.integers(0, 60):02d}-"
@@ -95,3 +97,36 @@ def shift_frequency(x: np.ndarray, fs: int, hz: float) -> np.ndarray:
         h[n // 2] = 1
     analytic = np.fft.ifft(spec * h)
     return np.real(analytic * np.exp(2j * np.pi * hz * np.arange(n) / fs)).astype(np.float32)
+
+
+def speech_like(fs: int, seconds: float, rng: np.random.Generator) -> np.ndarray:
+    """Speech-like programme audio: a wandering 90-210 Hz glottal pulse train through three
+    wandering formants (600, 1700, 2500 Hz, the last two around the mark and space tones),
+    gated into syllables at 4 Hz. ``float32[n]``, peak 0.3."""
+    n = int(seconds * fs)
+    t = np.arange(n) / fs
+    f0 = 150 + 60 * np.sin(2 * np.pi * 0.7 * t) + 10 * rng.standard_normal(n).cumsum() / n
+    pulses = (np.sin(2 * np.pi * np.cumsum(f0) / fs) > 0.95).astype(np.float64)
+    out = np.zeros(n)
+    for centre, bw in ((600, 80), (1700, 120), (2500, 150)):
+        fc = centre * (1 + 0.3 * np.sin(2 * np.pi * rng.uniform(1, 4) * t))
+        ring = np.exp(-np.arange(int(0.01 * fs)) * bw * 2 * np.pi / fs)
+        out += np.convolve(pulses, ring, "same") * np.sin(2 * np.pi * np.cumsum(fc) / fs)
+    syllables = (np.sin(2 * np.pi * 4 * t + rng.uniform(0, 6)) > -0.3).astype(np.float64)
+    out *= syllables
+    return (0.3 * out / max(np.max(np.abs(out)), 1e-9)).astype(np.float32)
+
+
+def music_like(fs: int, seconds: float, rng: np.random.Generator) -> np.ndarray:
+    """Music-like programme audio: three-note chords with harmonics changing every 120 ms,
+    many notes right on the mark, space and bit-rate frequencies. ``float32[n]``, peak 0.2."""
+    n = int(seconds * fs)
+    out = np.zeros(n)
+    notes = [1562.5, 2083.33, 1041.67, 520.83, 440.0, 880.0, 659.3, 1318.5, 1760.0, 2637.0]
+    step = int(0.12 * fs)
+    for start in range(0, n, step):
+        seg = np.arange(start, min(n, start + step)) / fs
+        for f in rng.choice(notes, 3):
+            for h in (1, 2, 3):
+                out[start:start + len(seg)] += np.sin(2 * np.pi * f * h * seg) / h
+    return (0.2 * out / max(np.max(np.abs(out)), 1e-9)).astype(np.float32)

@@ -40,8 +40,8 @@ class BlockCorrelator:
     ``complex64[2, k]``: for mark and space and each block, ``sum_n x[n] exp(-j 2 pi f n' / fs)``
     with ``n'`` counted from the block start. :meth:`frame_sums` does the same for longer
     frames and any probe tone (the attention detector's 853, 960, 1050 Hz). The absolute
-    phase of block ``i`` is :meth:`block_phasor`; the one-bit energies only need the phase steps between consecutive
-    blocks, which are constants (:meth:`bit_energies`), so no per-block exponential is needed.
+    phase of block ``i`` is :meth:`block_phasor`; the one-bit energies only need the phase
+    steps between consecutive blocks, which are constants (:meth:`bit_energies`), so no per-block exponential is needed.
     """
 
     def __init__(self, fs: int) -> None:
