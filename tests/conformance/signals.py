@@ -1,5 +1,6 @@
 """Builders for faulty SAME signals: each fault is made on purpose from numpy, the library's
-modulator and tone generator, so the checker has a known answer to find."""
+modulator and tone generator, so the checker has a known answer to find.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ AMP = 0.7
 def fsk(bits: np.ndarray, fs: int, *, baud: float = BAUD, samples_per_bit: int | None = None,
         mark: float = MARK_HZ, space: float = SPACE_HZ, amplitude: float = AMP) -> np.ndarray:
     """Continuous-phase FSK with any rate, tones, or a whole number of samples per bit (the
-    real fault of encoders that round 42.336 samples to 42 at 22050 Hz)."""
+    real fault of encoders that round 42.336 samples to 42 at 22050 Hz).
+    """
     bits = np.asarray(bits)
     if samples_per_bit is not None:
         per_sample = np.repeat(bits, samples_per_bit)

@@ -134,7 +134,8 @@ def test_bad_rate_and_shape_are_conformance_errors(tx):
 
 def test_very_long_stream_has_bounded_memory(tx):
     """Two hours at 8 kHz (230 MB as float32) fed in blocks: memory stays flat and the one
-    transmission in the middle is still found and passes."""
+    transmission in the middle is still found and passes.
+    """
     fs = 8000
     own = encode_transmission(HEADER.decode(), fs=fs).samples
     block = np.zeros(60 * fs, np.float32)

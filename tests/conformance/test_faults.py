@@ -1,5 +1,6 @@
 """Each known encoder fault, injected on purpose, is named by the right rule id; our own
-encoder passes every rule at every supported sample rate."""
+encoder passes every rule at every supported sample rate.
+"""
 
 from __future__ import annotations
 

@@ -141,7 +141,8 @@ class Checker:
 
 def _messages(parts: list) -> list[_Message]:
     """Group parts into messages: a header (or undecodable burst) after an EOM starts a new
-    one; audio before the first burst or tone is left out."""
+    one; audio before the first burst or tone is left out.
+    """
     out: list[_Message] = []
     cur: _Message | None = None
     for p in parts:
@@ -354,7 +355,8 @@ def _header_findings(b: Burst, path: str, out: list[Finding]) -> Header | None:
 
 def _substitute(text: str, field_name: str | None) -> str | None:
     """``text`` with the named field replaced by a valid placeholder, or ``None`` when the
-    text has no header shape to substitute in."""
+    text has no header shape to substitute in.
+    """
     import re
 
     m = re.fullmatch(r"ZCZC-([^-+]*)-([^-+]*)-([^+]*)\+([^-]*)-([^-]*)-(.*)-", text)

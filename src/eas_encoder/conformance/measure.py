@@ -13,14 +13,16 @@ AFSK (47 CFR 11.31(a)(1)):
    (bit number, edge time) gives the bit period: the bit rate, its error in ppm, and the RMS
    residual (jitter);
 4. bits are decided on that measured grid from the mean frequency over the middle 60 % of each
-   bit, and the mark and space frequencies are the mean phase slopes over those middles;
+   bit; the mark and space frequencies are least-squares sine fits (one frequency, with its
+   harmonics, each bit its own amplitude and phase) to the raw samples inside the bits;
 5. bytes: LSB first, byte alignment found from ``ZCZC`` / ``NNNN`` (or a run of 0xAB), then the
    preamble is counted backwards; when no alignment works, asynchronous serial framings (start,
    7 or 8 data bits, parity, stop) are tried so a framing fault is named, not just "no sync".
 
 Attention signal (47 CFR 11.31(a)(2), 11.32(a)(9)): half-power edges of the 40 ms power
-envelope place the tone; its duration is its energy over its plateau power; a Hann-windowed, zero-padded FFT of the steady part with parabolic interpolation of
-the log magnitude gives each tone to a few mHz; harmonics 2-5 give the THD.
+envelope place the tone; its duration is its energy over its plateau power; a Hann-windowed,
+zero-padded FFT of the steady part with parabolic interpolation of the log magnitude gives
+each tone to a few mHz; harmonics 2-5 give the THD.
 """
 
 from __future__ import annotations
@@ -191,7 +193,8 @@ def _analytic_phase(x: np.ndarray, fs: int, band: tuple[float, float]
 
 def _edges(env: np.ndarray) -> tuple[float, float] | None:
     """First and last crossing of half the plateau, in fractional samples (the plateau is the
-    median of the values above a quarter of the maximum, robust to ripple and to spikes)."""
+    median of the values above a quarter of the maximum, robust to ripple and to spikes).
+    """
     peak = float(env.max()) if len(env) else 0.0
     top = float(np.median(env[env >= 0.25 * peak])) if peak > 0 else 0.0
     if top <= 0:
@@ -338,7 +341,8 @@ def _drop_glitches(t: np.ndarray, min_gap: float) -> np.ndarray:
 
 def _fit_grid(t: np.ndarray, spb_nominal: float) -> tuple[float, float, np.ndarray] | None:
     """Least-squares ``t = t0 + n * spb`` with integer bit numbers ``n``; returns
-    ``(t0, spb, residuals)`` in samples."""
+    ``(t0, spb, residuals)`` in samples.
+    """
     steps = np.maximum(1, np.round(np.diff(t) / spb_nominal))
     n = np.concatenate([[0.0], np.cumsum(steps)])
     keep = np.ones(len(t), dtype=bool)
@@ -452,7 +456,8 @@ def _split_header(burst: Burst, payload: bytes) -> None:
 
 def _serial(bits: np.ndarray) -> tuple[str, str, int, int] | None:
     """Try asynchronous serial framings; return ``(description, text, first bit, number of
-    preamble characters)`` for one that decodes ``ZCZC``/``NNNN`` with valid frames."""
+    preamble characters)`` for one that decodes ``ZCZC``/``NNNN`` with valid frames.
+    """
     for data_bits, parity, stops in SERIAL_FRAMINGS:
         size = 1 + data_bits + (parity is not None) + stops
         for o in range(size):

@@ -69,7 +69,8 @@ class Event:
     """One part on the timeline: ``kind`` is ``header``, ``eom``, ``burst`` (undecodable
     AFSK), ``attention`` or ``audio``; ``start``/``end`` in seconds from the file start;
     ``label`` a short caption (e.g. the decoded text or ``"853+960 Hz 8.00 s"``); ``path`` the
-    prefix of its findings' paths and ``verdict`` the worst of them (``""`` for plain audio)."""
+    prefix of its findings' paths and ``verdict`` the worst of them (``""`` for plain audio).
+    """
 
     kind: str
     start: float
@@ -123,7 +124,8 @@ class Report:
 
     def to_dict(self) -> dict:
         """Plain JSON-able dict: ``source``, ``fs``, ``duration``, ``verdict``, ``counts``,
-        ``notes``, ``events`` and ``findings`` (each a dict of the :class:`Finding` fields)."""
+        ``notes``, ``events`` and ``findings`` (each a dict of the :class:`Finding` fields).
+        """
         counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
         return {
             "source": self.source, "fs": self.fs, "duration": round(self.duration, 6),

@@ -86,7 +86,8 @@ class Overview:
 
     def add(self, lo: np.ndarray, hi: np.ndarray, spec: np.ndarray) -> None:
         """Add per-frame minima, maxima and spectra (``float[k]``, ``float[k]``,
-        ``float[k, bins]`` power)."""
+        ``float[k, bins]`` power).
+        """
         plo, phi, pspec = self._pending
         plo, phi = np.concatenate([plo, lo]), np.concatenate([phi, hi])
         pspec = np.concatenate([pspec, spec])
@@ -107,7 +108,8 @@ class Overview:
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """``(lo[c], hi[c], power[c, bins], seconds_per_column)``; frames not yet making up
-        a whole column are left out."""
+        a whole column are left out.
+        """
         return self._lo, self._hi, self._spec, self.frames_per_column * FRAME_SECONDS
 
 
