@@ -56,6 +56,8 @@ class Corruption:
     """A corrupted transmission and what a correct receiver may report for it.
 
     Attributes:
+        kind: the mutation family (``flip-one``, ``flip-two``, ``flip-one-drop-one``,
+            ``drop-1``/``drop-2``/``drop-3``, ``truncate``, ``noisy-burst``).
         samples: float32 audio.
         fs: sample rate, Hz.
         description: the mutation, for failure messages.
@@ -64,6 +66,7 @@ class Corruption:
             the true header has to be found; False when reporting nothing is also correct.
     """
 
+    kind: str
     samples: np.ndarray
     fs: int
     description: str
@@ -110,18 +113,19 @@ def corrupt(rng: np.random.Generator, fs: int = 8000) -> Corruption:
             drop = int(rng.choice([i for i in range(3) if i not in hit]))
             x[bursts[drop].start:bursts[drop].end] = 0.0
             description += f", burst {drop} dropped"
-        return Corruption(x, fs, description, header, must_report=kind == 0)
+        family = ("flip-one", "flip-two", "", "", "", "flip-one-drop-one")[kind]
+        return Corruption(family, x, fs, description, header, must_report=kind == 0)
     if kind == 2:
         drop = rng.choice(3, size=int(rng.integers(1, 4)), replace=False)
         for i in drop:
             x[bursts[int(i)].start:bursts[int(i)].end] = 0.0
-        return Corruption(x, fs, f"burst(s) {sorted(drop.tolist())} dropped", header,
-                          must_report=len(drop) == 1)
+        return Corruption(f"drop-{len(drop)}", x, fs, f"burst(s) {sorted(drop.tolist())} dropped",
+                          header, must_report=len(drop) == 1)
     if kind == 3:
         cut = int(rng.integers(len(x)))
         # Kept whole: at least two bursts end before the cut.
         whole = sum(1 for s in bursts if s.end <= cut)
-        return Corruption(x[:cut].copy(), fs, f"truncated at sample {cut}", header,
+        return Corruption("truncate", x[:cut].copy(), fs, f"truncated at sample {cut}", header,
                           must_report=whole >= 2)
     # A damaged recording: bit flips in one burst plus the whole thing in noise and with
     # an odd gain; the header must still come through at this SNR (about 20 dB).
@@ -130,8 +134,8 @@ def corrupt(rng: np.random.Generator, fs: int = 8000) -> Corruption:
     x[start:start + fs // 100] = rng.normal(0.0, 0.5, fs // 100)
     gain = float(10 ** rng.uniform(-2, 0))
     x = (x + rng.normal(0.0, 0.03, len(x))).astype(np.float32) * gain
-    return Corruption(x.astype(np.float32), fs, f"10 ms of noise in one burst, gain {gain:.3f}",
-                      header, must_report=True)
+    return Corruption("noisy-burst", x.astype(np.float32), fs,
+                      f"10 ms of noise in one burst, gain {gain:.3f}", header, must_report=True)
 
 
 # --- alert-free programme audio -------------------------------------------------------------
