@@ -7,6 +7,7 @@ sample rate in Hz. Raw input is signed 16-bit little-endian (s16le), as ``rtl_fm
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -85,16 +86,22 @@ def open_stream(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
         stream = _binary(source)
         return rate, _raw_blocks(stream, blocksize, close=stream is not source
                                  and source != _STDIO)
+    if isinstance(source, str | os.PathLike) and source != _STDIO:
+        if not os.path.exists(source):
+            raise AudioError("no such file", field="file", value=name)
+        if os.path.isdir(source):
+            raise AudioError("is a directory, not an audio file", field="file", value=name)
     try:
-        if source == _STDIO:
-            # libsndfile needs to seek; buffer standard input for self-describing formats.
-            handle = sf.SoundFile(io.BytesIO(sys.stdin.buffer.read()))
-        else:
-            handle = sf.SoundFile(source)
+        with _quiet_stderr():
+            if source == _STDIO:
+                # libsndfile needs to seek; buffer standard input for self-describing formats.
+                handle = sf.SoundFile(io.BytesIO(sys.stdin.buffer.read()))
+            else:
+                handle = sf.SoundFile(source)
     except FileNotFoundError:
         raise AudioError("no such file", field="file", value=name) from None
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise AudioError(f"cannot be read as audio ({_short(exc)})", field="file",
+        raise AudioError(f"cannot be read as audio ({_why(exc)})", field="file",
                          value=name) from None
     if handle.samplerate < 1 or handle.channels < 1:
         handle.close()
@@ -106,9 +113,10 @@ def _sf_blocks(handle: sf.SoundFile, blocksize: int, name: str) -> Iterator[np.n
     with handle:
         while True:
             try:
-                block = handle.read(blocksize, dtype="float32", always_2d=True)
+                with _quiet_stderr():
+                    block = handle.read(blocksize, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
-                raise AudioError(f"is truncated or corrupt ({_short(exc)})", field="file",
+                raise AudioError(f"is truncated or corrupt ({_why(exc)})", field="file",
                                  value=name) from None
             if len(block) == 0:
                 return
@@ -153,6 +161,33 @@ def _name(source: object) -> str:
     if isinstance(source, str | os.PathLike):
         return str(source)
     return getattr(source, "name", "<stream>")
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 while libsndfile's decoders run: libmpg123 prints resync
+    notes for damaged MP3 straight to fd 2, which would break the CLI's one-line errors.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 at all (e.g. a daemon): nothing to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _why(exc: BaseException) -> str:
+    text = _short(exc)
+    # libsndfile's catch-all wording for an unrecognised stream blames the file system.
+    if "does not exist or is not a regular file" in text or "System error" in text:
+        return "not a recognised audio format, or damaged"
+    return text
 
 
 def _short(exc: BaseException) -> str:

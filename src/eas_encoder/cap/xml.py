@@ -210,7 +210,9 @@ def format_datetime(when: datetime) -> str:
     minutes = int(off.total_seconds() // 60)
     sign = "-" if minutes <= 0 else "+"
     minutes = abs(minutes)
-    return f"{when.strftime('%Y-%m-%dT%H:%M:%S')}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    # strftime('%Y') drops leading zeros before year 1000; xs:dateTime needs four digits.
+    return (f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:"
+            f"{when.minute:02d}:{when.second:02d}{sign}{minutes // 60:02d}:{minutes % 60:02d}")
 
 
 # --- element -> model -----------------------------------------------------------------------
@@ -282,7 +284,7 @@ def _text(el: etree._Element) -> str:
 def _foreign_text(el: etree._Element) -> str:
     # A deep copy detached from its parent, with unused inherited namespace declarations
     # dropped, serializes the same way however often it is re-embedded: a lossless round trip.
-    copy = etree.fromstring(etree.tostring(el), parser=safe_parser())
+    copy = etree.fromstring(etree.tostring(el, with_tail=False), parser=safe_parser())
     copy.tail = None
     etree.cleanup_namespaces(copy)
     return etree.tostring(copy, encoding="unicode", with_tail=False)

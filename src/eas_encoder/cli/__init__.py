@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import EasError
 
@@ -35,9 +36,18 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit code 2), like
+    every other error of the CLI; ``--help`` still shows the whole usage.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="eas-encoder",
         description=(
             "Encode, decode and check SAME/EAS alerts (47 CFR 11.31), CAP 1.2 and cell "
