@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import DecodeError
 from .receiver.assembler import BurstAssembler
 from .receiver.attention import AttentionDetector
-from .receiver.demod import DemodBurst, demodulate
+from .receiver.demod import DemodBurst, demodulate, region_end
 from .receiver.detector import THRESHOLD, PreambleDetector
 from .receiver.events import (
     AttentionSignalEvent,
@@ -37,13 +37,20 @@ from .receiver.events import (
     HeaderEvent,
     InvalidBurstEvent,
 )
-from .receiver.frontend import BlockCorrelator
+from .receiver.frontend import GRID_STEP, BlockCorrelator
 from .waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 
 __all__ = ["decode", "Receiver", "Event", "HeaderEvent", "EndOfMessageEvent",
            "AttentionSignalEvent", "InvalidBurstEvent", "BurstEvent", "as_mono_float"]
 
 _CHUNK_FRAMES = 80          # internal chunk, in attention frames (about 4 s)
+
+
+def _full_scale(dtype: np.dtype) -> np.float32 | None:
+    """Multiplier that maps signed integer PCM to [-1, 1); ``None`` for float input."""
+    if dtype.kind == "i":
+        return np.float32(2.0 ** -(8 * dtype.itemsize - 1))
+    return None
 
 
 def as_mono_float(block: np.ndarray) -> np.ndarray:
@@ -116,13 +123,13 @@ class Receiver:
 
     def reset(self) -> None:
         """Start a new stream (all state cleared, time back to zero)."""
-        self._pending: list[np.ndarray] = []
-        self._pending_len = 0
-        self._hist = np.zeros(0, dtype=np.float32)
-        self._hist_offset = 0                     # absolute index of _hist[0]
+        self._buf = np.empty(self._chunk, dtype=np.float32)   # chunk being filled
+        self._fill = 0
+        self._hist: list[np.ndarray] = []         # recent chunks, oldest first
+        self._hist_offset = 0                     # absolute index of _hist[0][0]
         self._blocks = 0                          # blocks processed so far
         self._carry = np.zeros((2, 0), dtype=np.complex64)
-        self._det = PreambleDetector(self._corr.bit_blocks)
+        self._det = PreambleDetector(self._corr.bit_blocks / GRID_STEP)
         self._scores = np.zeros(0, dtype=np.float32)
         self._scores_offset = 0                   # grid index of _scores[0]
         self._scan = 0                            # grid index where the search resumes
@@ -134,52 +141,63 @@ class Receiver:
     @property
     def time(self) -> float:
         """Seconds of audio fed so far."""
-        return (self._hist_offset + len(self._hist) + self._pending_len) / self.fs
+        return (self._blocks * self._corr.block + self._fill) / self.fs
 
     def feed(self, block: np.ndarray) -> Iterator[Event]:
         """Feed ``[n]`` or ``[n, channels]`` samples; yield the events they complete."""
         if self._done:
             raise DecodeError("the stream was flushed; call reset() to start another",
                               field="stream")
-        x = as_mono_float(block)
-        if len(x):
-            self._pending.append(x)
-            self._pending_len += len(x)
-        while self._pending_len >= self._chunk:
-            data = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-            chunk, rest = data[: self._chunk], data[self._chunk:]
-            self._pending = [rest] if len(rest) else []
-            self._pending_len = len(rest)
-            yield from self._process(chunk, final=False)
+        a = np.asarray(block)
+        if a.ndim == 1 and a.dtype.kind in "if":
+            x, scale = a, _full_scale(a.dtype)       # converted while copying, below
+        else:
+            x, scale = as_mono_float(a), None
+        pos = 0
+        while pos < len(x):
+            take = min(len(x) - pos, self._chunk - self._fill)
+            dest = self._buf[self._fill:self._fill + take]
+            np.copyto(dest, x[pos:pos + take], casting="unsafe")
+            if scale is not None:
+                dest *= scale
+            self._fill += take
+            pos += take
+            if self._fill == self._chunk:
+                chunk, self._buf = self._buf, np.empty(self._chunk, dtype=np.float32)
+                self._fill = 0
+                yield from self._process(chunk, final=False)
 
     def flush(self) -> list[Event]:
         """End of stream: process what is buffered and report everything still pending."""
         if self._done:
             return []
-        data = np.concatenate(self._pending) if self._pending else np.zeros(0, np.float32)
-        chunk = np.zeros(self._chunk, dtype=np.float32)
-        chunk[: len(data)] = data[: self._chunk]
-        self._pending, self._pending_len = [], 0
-        events = list(self._process(chunk, final=True))
+        self._buf[self._fill:] = 0
+        self._fill = 0
+        events = list(self._process(self._buf, final=True))
         events += self._assembler.flush() + self._attention.flush()
         self._done = True
         return sorted(events, key=lambda e: e.start)
 
     # -- internals -------------------------------------------------------------------------
     def _process(self, chunk: np.ndarray, final: bool) -> Iterator[Event]:
-        d = self._corr.block
-        self._hist = np.concatenate([self._hist, chunk])
+        d = self._corr.block * GRID_STEP          # samples per grid point
+        self._hist.append(chunk)
         sums = self._corr.process(chunk)
         events: list[Event] = list(self._attention.process(chunk, self._blocks))
         self._blocks += sums.shape[1]
         both = np.concatenate([self._carry, sums], axis=1)
         em, es = self._corr.bit_energies(both)
-        self._carry = both[:, len(em):]
+        self._carry = both[:, GRID_STEP * len(em):]
         self._scores = np.concatenate([self._scores, self._det.process(em, es)])
         end_grid = self._scores_offset + len(self._scores)
         while True:
             if self._trigger is not None:
-                out = demodulate(self._hist, self.fs, self._hist_offset, self._trigger * d,
+                available = self._hist_offset + sum(len(h) for h in self._hist)
+                if not final and available < region_end(self.fs, self._trigger * d,
+                                                         self._hist_offset):
+                    break
+                hist = np.concatenate(self._hist) if len(self._hist) > 1 else self._hist[0]
+                out = demodulate(hist, self.fs, self._hist_offset, self._trigger * d,
                                  final=final)
                 if out is None:
                     break
@@ -198,10 +216,8 @@ class Receiver:
         now = (self._trigger if self._trigger is not None else self._scan) * d
         events += self._assembler.tick(now)
         keep_from = int(now - 64 * self._bit_len)
-        if keep_from > self._hist_offset:
-            cut = min(keep_from - self._hist_offset, len(self._hist))
-            self._hist = self._hist[cut:]
-            self._hist_offset += cut
+        while self._hist and self._hist_offset + len(self._hist[0]) <= keep_from:
+            self._hist_offset += len(self._hist.pop(0))
         first = (self._trigger if self._trigger is not None else self._scan) - \
             self._scores_offset
         if first > 0:

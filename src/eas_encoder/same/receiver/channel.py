@@ -102,7 +102,8 @@ def shift_frequency(x: np.ndarray, fs: int, hz: float) -> np.ndarray:
 def speech_like(fs: int, seconds: float, rng: np.random.Generator) -> np.ndarray:
     """Speech-like programme audio: a wandering 90-210 Hz glottal pulse train through three
     wandering formants (600, 1700, 2500 Hz, the last two around the mark and space tones),
-    gated into syllables at 4 Hz. ``float32[n]``, peak 0.3."""
+    gated into syllables at 4 Hz. ``float32[n]``, peak 0.3.
+    """
     n = int(seconds * fs)
     t = np.arange(n) / fs
     f0 = 150 + 60 * np.sin(2 * np.pi * 0.7 * t) + 10 * rng.standard_normal(n).cumsum() / n
@@ -119,7 +120,8 @@ def speech_like(fs: int, seconds: float, rng: np.random.Generator) -> np.ndarray
 
 def music_like(fs: int, seconds: float, rng: np.random.Generator) -> np.ndarray:
     """Music-like programme audio: three-note chords with harmonics changing every 120 ms,
-    many notes right on the mark, space and bit-rate frequencies. ``float32[n]``, peak 0.2."""
+    many notes right on the mark, space and bit-rate frequencies. ``float32[n]``, peak 0.2.
+    """
     n = int(seconds * fs)
     out = np.zeros(n)
     notes = [1562.5, 2083.33, 1041.67, 520.83, 440.0, 880.0, 659.3, 1318.5, 1760.0, 2637.0]

@@ -39,7 +39,7 @@ from ..waveform import (
     SPACE_HZ,
 )
 
-__all__ = ["DemodBurst", "demodulate", "log_i0", "SYNC_REGION_BYTES", "REGION_BYTES",
+__all__ = ["DemodBurst", "demodulate", "region_end", "log_i0", "SYNC_REGION_BYTES", "REGION_BYTES",
            "ALPHABET"]
 
 PREAMBLE_BITS = 128
@@ -54,7 +54,7 @@ MAX_SYNC_ERRORS = 5
 """Bit errors tolerated in the 28 significant bits of ZCZC / NNNN."""
 MAX_HEADER_CHARS = MAX_BURST_BYTES - 16
 JUNK_RUN = 8
-GRID_PER_BIT = 8
+GRID_PER_BIT = 4
 SHORT_REGION_BYTES = 2 + 16 + 64
 """First pass covers EOMs and short headers; longer bursts get a second, full-length pass."""
 _END_MARGIN_BYTES = 4
@@ -113,31 +113,64 @@ def log_i0(x: np.ndarray) -> np.ndarray:
 
 
 class _Correlator:
-    """Fractional-position one-bit correlators for two tones over one segment."""
+    """Fractional-position one-bit correlators for two tones over a growing segment.
 
-    def __init__(self, x: np.ndarray, fs: int, f_mark: float, f_space: float, bit_len: float):
-        n = np.arange(len(x))
+    Holds the running sums of ``x * exp(-2j pi f n / fs)``; :meth:`extend` appends samples
+    without recomputing the prefix (so a longer second pass reuses the first pass's work).
+    """
+
+    def __init__(self, fs: int, f_mark: float, f_space: float, bit_len: float,
+                 capacity: int):
         self.bit_len = bit_len
-        self._cum = []
-        for f in (f_mark, f_space):
-            c = np.empty(len(x) + 1, dtype=np.complex128)
-            c[0] = 0
-            np.cumsum(x * np.exp(-2j * np.pi * f / fs * n), out=c[1:])
-            self._cum.append(c)
+        self._cps = np.array([f_mark / fs, f_space / fs])
+        # One allocation for the longest segment: fresh large arrays cost page faults.
+        self._buf = np.empty((2, capacity + 1), dtype=np.complex128)
+        self._buf[:, 0] = 0
+        self._n = 0
+
+    def extend(self, x: np.ndarray) -> _Correlator:
+        """Append ``x`` (the next samples of the segment); returns ``self``."""
+        n0, n1 = self._n, self._n + len(x)
+        for t in (0, 1):
+            start = np.exp(-2j * np.pi * ((self._cps[t] * n0) % 1.0))
+            seg = self._buf[t, n0 + 1:n1 + 1]
+            np.multiply(x, _phasor(self._cps[t], len(x)) * start, out=seg)
+            np.cumsum(seg, out=seg)
+            seg += self._buf[t, n0]
+        self._n = n1
+        return self
+
+    @property
+    def length(self) -> int:
+        """Samples correlated so far."""
+        return self._n
+
+    def frequencies(self, fs: int) -> tuple[float, float]:
+        """The mark and space frequencies correlated, Hz."""
+        return float(self._cps[0] * fs), float(self._cps[1] * fs)
 
     def at(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Complex correlators over ``[tau, tau + bit_len)`` samples (fractional, clipped)."""
+        c = self._buf
+        pos = np.clip(np.stack([tau + self.bit_len, tau]), 0, self._n - 0.000001)
+        i = pos.astype(np.int64)
+        w = pos - i
         out = []
-        for c in self._cum:
-            out.append(_interp(c, tau + self.bit_len) - _interp(c, tau))
+        for t in (0, 1):
+            v = c[t, i] * (1 - w) + c[t, i + 1] * w
+            out.append(v[0] - v[1])
         return out[0], out[1]
 
 
-def _interp(c: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    pos = np.clip(pos, 0, len(c) - 1.000001)
-    i = pos.astype(np.int64)
-    w = pos - i
-    return c[i] * (1 - w) + c[i + 1] * w
+def _phasor(cycles_per_sample: float, n: int) -> np.ndarray:
+    """``exp(-2j pi f n)`` for ``n`` samples as an outer product of two short exponentials
+    (about 30 times cheaper than one long ``np.exp``, same float64 accuracy).
+    """
+    width = max(1, int(np.sqrt(n)))
+    rows = -(-n // width)
+    fine = np.exp(-2j * np.pi * cycles_per_sample * np.arange(width))
+    coarse = np.exp(-2j * np.pi * cycles_per_sample * width * np.arange(rows))
+    return np.outer(coarse, fine).ravel()[:n]
 
 
 def _moving_mean(z: np.ndarray, width: int) -> np.ndarray:
@@ -207,23 +240,28 @@ def _edges(grid: np.ndarray, beta: np.ndarray) -> np.ndarray:
 
 
 def _find_sync(soft: np.ndarray) -> tuple[int, str] | None:
-    """Index of the first bit of ZCZC/NNNN after preamble bytes, or None."""
-    hard = soft > 0
-    n = len(soft) - 32
+    """Index of the first bit of ZCZC/NNNN after two preamble bytes, or None.
+
+    Every candidate position is tested at once: at most :data:`MAX_SYNC_ERRORS` wrong bits in
+    the 28 significant bits of the word (bit 8 of each character ignored) and at most 4 in
+    the 16 preamble bits before it; the best soft correlation wins.
+    """
+    if len(soft) < 16 + 32 + 1:
+        return None
+    win = np.lib.stride_tricks.sliding_window_view(soft, 48)[: len(soft) - 48]
+    hwin = win > 0
+    pre_sign = 2.0 * _PRE_BITS - 1.0
+    pre_err = np.count_nonzero(hwin[:, :16] != _PRE_BITS.astype(bool), axis=1)
+    pre_score = win[:, :16] @ pre_sign
     best = None
     for kind, word in (("header", _ZCZC_BITS), ("eom", _NNNN_BITS)):
-        for j in range(16, n):
-            errs = int(np.count_nonzero((hard[j:j + 32] != word.astype(bool)) & _MASK7))
-            if errs > MAX_SYNC_ERRORS:
-                continue
-            pre = int(np.count_nonzero(hard[j - 16:j] != _PRE_BITS.astype(bool)))
-            if pre > 4:
-                continue
-            sign = 2.0 * word - 1.0
-            score = float(np.sum(soft[j:j + 32] * sign * _MASK7)) + float(
-                np.sum(soft[j - 16:j] * (2.0 * _PRE_BITS - 1.0)))
-            if best is None or score > best[0]:
-                best = (score, j, kind)
+        err = np.count_nonzero((hwin[:, 16:] != word.astype(bool)) & _MASK7, axis=1)
+        score = pre_score + win[:, 16:] @ ((2.0 * word - 1.0) * _MASK7)
+        ok = (err <= MAX_SYNC_ERRORS) & (pre_err <= 4)
+        if ok.any():
+            i = int(np.flatnonzero(ok)[np.argmax(score[ok])])
+            if best is None or score[i] > best[0]:
+                best = (float(score[i]), i + 16, kind)
     return None if best is None else (best[1], best[2])
 
 
@@ -245,7 +283,7 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     """
     bit_len = fs / BAUD
     r0 = max(offset, int(trigger - 16 * bit_len))
-    need = r0 + int((REGION_BYTES + 2) * 8 * bit_len * 1.04)
+    need = region_end(fs, trigger, offset)
     if offset + len(x) < need and not final:
         return None
     fail = (None, int(trigger + 8 * bit_len))
@@ -258,8 +296,10 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     if not 0.93 * BAUD < rate < 1.07 * BAUD:
         return fail
     short = int(SHORT_REGION_BYTES * 8 * bit_len * 1.04)
+    corr = _Correlator(fs, f_mark, f_space, fs / rate, len(full))
     for seg in (full[:short], full) if short < len(full) else (full,):
-        out = _demod_segment(seg, fs, r0, f_mark, f_space, complete=seg is full)
+        corr.extend(seg[corr.length:])
+        out = _demod_segment(seg, corr, fs, r0, complete=seg is full)
         if out is None:
             return fail
         if out is not _MORE:
@@ -270,14 +310,21 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
 _MORE = object()
 
 
-def _demod_segment(seg: np.ndarray, fs: int, r0: int, f_mark: float, f_space: float,
+def region_end(fs: int, trigger: int, offset: int = 0) -> int:
+    """Absolute sample up to which :func:`demodulate` needs samples for this trigger."""
+    bit_len = fs / BAUD
+    r0 = max(offset, int(trigger - 16 * bit_len))
+    return r0 + int((REGION_BYTES + 2) * 8 * bit_len * 1.04)
+
+
+def _demod_segment(seg: np.ndarray, corr: _Correlator, fs: int, r0: int,
                    complete: bool) -> DemodBurst | None | object:
     """Demodulate one segment starting at absolute sample ``r0``; ``None`` when no sync,
     ``_MORE`` when the burst runs past the segment and ``complete`` is false.
     """
+    f_mark, f_space = corr.frequencies(fs)
     rate = f_mark - f_space
     bit_len = fs / rate
-    corr = _Correlator(seg, fs, f_mark, f_space, bit_len)
     grid, beta, refs = _bit_clock(corr, len(seg) - int(bit_len) - 1, fs, rate,
                                   slice(int(16 * bit_len), int(14 * 8 * bit_len)))
     tau = _edges(grid, beta)

@@ -17,7 +17,10 @@ import numpy as np
 
 from ..waveform import ATTENTION_EAS_HZ, ATTENTION_NWR_HZ, BAUD_EXACT, MARK_HZ, SPACE_HZ
 
-__all__ = ["BlockCorrelator", "block_size", "PROBE_TONES_HZ"]
+__all__ = ["BlockCorrelator", "block_size", "PROBE_TONES_HZ", "GRID_STEP"]
+
+GRID_STEP = 2
+"""Blocks per detector grid point: a grid of half a bit."""
 
 # Exact rationals so the absolute-time phasor has no rounding drift over a 24-hour stream.
 PROBE_TONES_HZ: tuple[Fraction, ...] = (
@@ -41,7 +44,8 @@ class BlockCorrelator:
     with ``n'`` counted from the block start. :meth:`frame_sums` does the same for longer
     frames and any probe tone (the attention detector's 853, 960, 1050 Hz). The absolute
     phase of block ``i`` is :meth:`block_phasor`; the one-bit energies only need the phase
-    steps between consecutive blocks, which are constants (:meth:`bit_energies`), so no per-block exponential is needed.
+    steps between consecutive blocks, which are constants
+    (:meth:`bit_energies`), so no per-block exponential is needed.
     """
 
     def __init__(self, fs: int) -> None:
@@ -96,17 +100,19 @@ class BlockCorrelator:
         x = np.asarray(samples[: n_frames * size], dtype=np.float32).reshape(n_frames, size)
         return np.ascontiguousarray((x @ self._frame_w[1]).view(np.complex64))
 
-    def bit_energies(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def bit_energies(self, sums: np.ndarray, step: int = GRID_STEP
+                     ) -> tuple[np.ndarray, np.ndarray]:
         """One-bit mark and space energies from ``complex64[2, k]`` block sums.
 
-        Returns ``(E_mark, E_space)``, each ``float32[k - window + 1]``: element ``g`` is
-        ``|correlator|^2`` over the bit-long window starting at block ``g``.
+        Returns ``(E_mark, E_space)``, each ``float32[n]`` with ``n = (k - window) // step + 1``:
+        element ``g`` is ``|correlator|^2`` over the bit-long window starting at block
+        ``g * step``. The detector needs no finer grid than half a bit (``step=2``).
         """
-        n = sums.shape[1] - self.window + 1
+        n = max(0, (sums.shape[1] - self.window) // step + 1)
         out = []
         for t in (0, 1):
-            acc = sums[t, 0:n] * self._taps[t, 0]
+            acc = sums[t, 0:step * n:step] * self._taps[t, 0]
             for lag in range(1, self.window):
-                acc += sums[t, lag:lag + n] * self._taps[t, lag]
+                acc += sums[t, lag:lag + step * n:step] * self._taps[t, lag]
             out.append((acc.real * acc.real + acc.imag * acc.imag).astype(np.float32))
         return out[0], out[1]

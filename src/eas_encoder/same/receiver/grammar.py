@@ -48,6 +48,10 @@ class GrammarResult:
     station_length: int
 
 
+def _fixed_score(padded: np.ndarray, ids: np.ndarray, start: int) -> float:
+    return float(padded[start + np.arange(len(ids)), ids].sum())
+
+
 @cache
 def _layout(n_loc: int, station: int) -> np.ndarray:
     ids = [_Z, _C, _Z, _C, _DASH, _LETTER, _LETTER, _LETTER, _DASH, _LETTER, _LETTER, _LETTER,
@@ -82,16 +86,27 @@ def decode_header(llr: np.ndarray) -> GrammarResult:
     # class_score[i, k]: log mean over class k of the likelihood ratio at position i.
     class_score = np.stack([_logsumexp(ll[:, m], axis=1) - np.log(len(m)) for m in _MEMBERS],
                            axis=1)
-    hyps, scores = [], []
-    for n_loc in range(1, MAX_LOCATIONS + 1):
-        for station in range(1, STATION_ID_LENGTH + 1):
-            ids = _layout(n_loc, station)
-            m = min(len(ids), n)
-            score = float(class_score[np.arange(m), ids[:m]].sum())
-            prior = _STATION_PRIOR if station == STATION_ID_LENGTH else (
-                (1 - _STATION_PRIOR) / (STATION_ID_LENGTH - 1))
-            hyps.append((n_loc, station))
-            scores.append(score + np.log(prior))
+    # Score every layout from running sums: locations are 7-character units, then a fixed
+    # 13-character tail (+TTTT-JJJHHMM-), then the station id and its final '-'.
+    padded = np.zeros((_MAX_LEN + 1, len(CLASSES)))
+    padded[: min(n, _MAX_LEN)] = class_score[:_MAX_LEN]
+    cum = np.zeros((_MAX_LEN + 2, len(CLASSES)))
+    np.cumsum(padded, axis=0, out=cum[1:])
+    head = _fixed_score(padded, _layout(1, 1)[:13], 0)
+    loc_unit = np.array([_fixed_score(padded, _UNIT, 13 + 7 * i) for i in range(MAX_LOCATIONS)])
+    n_locs = np.arange(1, MAX_LOCATIONS + 1)
+    locs = np.concatenate([[0.0], np.cumsum(loc_unit)])[n_locs - 1]  # all but the last unit
+    last = np.array([_fixed_score(padded, _LAST_UNIT, 13 + 7 * (k - 1)) for k in n_locs])
+    tail = np.array([_fixed_score(padded, _TAIL, 13 + 7 * k) for k in n_locs])
+    st0 = 26 + 7 * n_locs                                  # first station character
+    stations = np.arange(1, STATION_ID_LENGTH + 1)
+    station = cum[st0[:, None] + stations[None, :], _STATION] - cum[st0[:, None], _STATION]
+    dash = padded[st0[:, None] + stations[None, :], _DASH]
+    prior = np.where(stations == STATION_ID_LENGTH, np.log(_STATION_PRIOR),
+                     np.log((1 - _STATION_PRIOR) / (STATION_ID_LENGTH - 1)))
+    total = (head + locs + last + tail)[:, None] + station + dash + prior[None, :]
+    hyps = [(k, st) for k in n_locs for st in stations]
+    scores = list(total.ravel())
     scores_arr = np.array(scores)
     best = int(np.argmax(scores_arr))
     p_layout = float(np.exp(scores_arr[best] - _logsumexp(scores_arr, axis=0)))
@@ -109,3 +124,9 @@ def decode_header(llr: np.ndarray) -> GrammarResult:
         chars.append(chr(members[j]))
         log_conf += float(row[j] - _logsumexp(row, axis=0))
     return GrammarResult("".join(chars), float(np.exp(log_conf)), n_loc, station)
+
+
+_UNIT = np.array([_DIGIT] * 6 + [_DASH])
+_LAST_UNIT = np.array([_DIGIT] * 6 + [_PLUS])
+_TAIL = _layout(1, 1)[20:33]
+_MAX_LEN = len(_layout(MAX_LOCATIONS, STATION_ID_LENGTH))
