@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -74,8 +75,10 @@ class Tally:
             self._keep("Hang", data, "")
         except Exception as exc:  # noqa: BLE001 - counting exactly these is the point
             self.unexpected += 1
-            # Group by the message's opening words so one bug is one row, not one per input.
-            self._keep(f"{type(exc).__name__}: {str(exc)[:40]}", data, traceback.format_exc())
+            # Group by the message up to its first quoted value or index, so one bug is one
+            # row rather than one per offending value.
+            words = re.split(r"[\[\'\"]", str(exc), maxsplit=1)[0].strip()[:60]
+            self._keep(f"{type(exc).__name__}: {words}", data, traceback.format_exc())
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         self.inputs += 1
