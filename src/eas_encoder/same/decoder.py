@@ -196,9 +196,9 @@ class Receiver:
                 if not final and available < region_end(self.fs, self._trigger * d,
                                                          self._hist_offset):
                     break
-                hist = np.concatenate(self._hist) if len(self._hist) > 1 else self._hist[0]
-                out = demodulate(hist, self.fs, self._hist_offset, self._trigger * d,
-                                 final=final)
+                lo = max(self._hist_offset, self._trigger * d - 64 * int(self._bit_len))
+                out = demodulate(self._history(lo, region_end(self.fs, self._trigger * d)),
+                                 self.fs, lo, self._trigger * d, final=final)
                 if out is None:
                     break
                 burst, resume = out
@@ -224,6 +224,16 @@ class Receiver:
             self._scores = self._scores[first:]
             self._scores_offset += first
         yield from sorted(events, key=lambda e: e.start)
+
+    def _history(self, lo: int, hi: int) -> np.ndarray:
+        """Samples ``[lo, hi)`` (absolute, clipped to what is kept) as one array."""
+        parts, pos = [], self._hist_offset
+        for h in self._hist:
+            a, b = max(lo, pos), min(hi, pos + len(h))
+            if a < b:
+                parts.append(h[a - pos:b - pos])
+            pos += len(h)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _on_burst(self, burst: DemodBurst) -> list[Event]:
         out: list[Event] = []
