@@ -75,7 +75,7 @@ class IssueTime:
                               value=ref.isoformat())
         ref = ref.astimezone(UTC)
         candidates = []
-        for year in (ref.year - 1, ref.year, ref.year + 1):
+        for year in (y for y in (ref.year - 1, ref.year, ref.year + 1) if 1 <= y <= 9999):
             days_in_year = 366 if _is_leap(year) else 365
             if 1 <= self.day <= days_in_year and self.hour < 24 and self.minute < 60:
                 candidates.append(
