@@ -46,3 +46,13 @@ def test_two_minutes_of_programme_audio_report_no_header(kind: str, fs: int) -> 
     events.extend(rx.flush())
     alerts = [e for e in events if e.kind in ("header", "eom")]
     assert not alerts, alerts
+
+
+def test_music_trill_is_not_an_end_of_message() -> None:
+    """Found by the 10-hour run: music-like audio at 8 kHz (seed 2000, 1561 s in) holds a
+    trill between mark and space that the receiver demodulated as the burst ``jNLL`` at
+    5 dB Eb/N0 and reported as an ``EndOfMessageEvent`` from that one burst."""
+    blocks = programme("music", 1620.0, 8000, seed=2000)
+    clip = np.concatenate([b for i, b in enumerate(blocks) if i >= 150])
+    alerts = [e for e in decode(clip, 8000) if e.kind in ("header", "eom")]
+    assert not alerts, alerts
