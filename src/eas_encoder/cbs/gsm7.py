@@ -263,8 +263,10 @@ def split_gsm7(text: str, capacity: int = GSM7_SEPTETS_PER_PAGE) -> list[str]:
     """Split text into pieces of at most ``capacity`` septets each, never between ESC and its
     extension code (TS 23.038 §6.2.1.1). Empty text gives one empty piece.
 
-    A piece never ends in a carriage return when the text goes on: the receiver would take it
-    for padding and drop it (TS 23.038 §6.1.2.3.1), so the CRs move to the next piece.
+    A piece does not end in a carriage return when the text goes on: the receiver would take
+    it for padding and drop it (TS 23.038 §6.1.2.3.1), so the CRs move to the next piece
+    (unless they cannot fit there beside the next character, which needs a capacity of a
+    few septets).
 
     Raises:
         CbsError: a character is outside the alphabet (see :func:`text_to_septets`).
@@ -296,7 +298,9 @@ def _split(text: str, capacity: int, cost: Callable[[str], int], unit: str) -> l
             cut = i
             while cut > start and text[cut - 1] == "\r":
                 cut -= 1
-            if cut == start:  # a whole piece of CRs: nothing better is possible
+            # Keep the CRs where they are when moving them is impossible: a whole piece of
+            # CRs, or CRs that would not fit beside the next character in a new piece.
+            if cut == start or sum(cost(x) for x in text[cut:i]) + c > capacity:
                 cut = i
             pieces.append(text[start:cut])
             start, used = cut, sum(cost(x) for x in text[cut:i])
