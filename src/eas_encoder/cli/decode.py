@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 
 from ..audio import open_stream
+from ..errors import EasError
 from ..same.decoder import Event, HeaderEvent, Receiver
 from ..same.receiver.assembler import MIN_CONFIDENCE
 
@@ -105,25 +106,39 @@ def format_event(event: Event, *, describe: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Decode every file in turn, printing events as they are found."""
+    """Decode every file in turn, printing events as they are found.
+
+    A file that cannot be read costs one line on stderr and does not stop the others; the
+    exit code is then 2 (bad input), as for a single bad file.
+    """
     show_invalid = args.verbose or args.json
     many = len(args.files) > 1
+    failed = 0
     for name in args.files:
-        for source, event in stream_events(name, rate=args.rate,
-                                           single_burst=args.single_burst,
-                                           bursts=args.bursts,
-                                           min_confidence=args.min_confidence):
-            if event.kind == "invalid" and not show_invalid:
-                continue
-            if args.json:
-                d = {"file": source, **event.to_dict()}
-                if args.describe and isinstance(event, HeaderEvent):
-                    from ..same.describe import describe_header
+        try:
+            _decode_one(args, name, show_invalid, many)
+        except EasError as exc:
+            if not many:
+                raise
+            failed += 1
+            print(f"eas-encoder decode: error: {exc}", file=sys.stderr)
+    return 2 if failed else 0
 
-                    d["description"] = describe_header(event.header)
-                print(json.dumps(d))
-            else:
-                line = format_event(event, describe=args.describe)
-                print(f"{source}: {line}" if many else line)
-            sys.stdout.flush()
-    return 0
+
+def _decode_one(args: argparse.Namespace, name: str, show_invalid: bool, many: bool) -> None:
+    for source, event in stream_events(name, rate=args.rate, single_burst=args.single_burst,
+                                       bursts=args.bursts,
+                                       min_confidence=args.min_confidence):
+        if event.kind == "invalid" and not show_invalid:
+            continue
+        if args.json:
+            d = {"file": source, **event.to_dict()}
+            if args.describe and isinstance(event, HeaderEvent):
+                from ..same.describe import describe_header
+
+                d["description"] = describe_header(event.header)
+            print(json.dumps(d))
+        else:
+            line = format_event(event, describe=args.describe)
+            print(f"{source}: {line}" if many else line)
+        sys.stdout.flush()

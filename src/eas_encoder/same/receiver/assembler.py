@@ -32,6 +32,9 @@ MIN_CONFIDENCE = 0.99
 """Posterior probability below which a combined header is reported as invalid, not as an
 alert (SAME has no checksum; see :mod:`.grammar`)."""
 _AGREE = 0.72
+CONFLICT_LLR = 8.0
+"""A burst is sure of a bit when its LLR magnitude reaches this (P(error) < 0.04 %). Two
+bursts sure of opposite values cannot both be noisy copies of one header: one was altered."""
 
 
 class BurstAssembler:
@@ -55,6 +58,15 @@ class BurstAssembler:
         events: list[Event] = []
         if burst.kind == "eom":
             events += self._finish()
+            confidence = _eom_confidence(burst)
+            if confidence < self.min_confidence:
+                # One burst is all an EOM gets, so its soft bits must say NNNN clearly:
+                # sync alone tolerates bit errors that a trill in music can supply.
+                events.append(InvalidBurstEvent(
+                    start=burst.start / self.fs, end=burst.end / self.fs, text=burst.text,
+                    bursts=1, reason="end-of-message burst is not clearly NNNN",
+                    confidence=confidence))
+                return events
             gap = None if self._last_eom_end is None else burst.start - self._last_eom_end
             if gap is None or gap > EOM_WINDOW_SECONDS * self.fs:
                 events.append(EndOfMessageEvent(start=burst.start / self.fs,
@@ -90,10 +102,14 @@ class BurstAssembler:
         result = decode_header(total)
         start, end = group[0].start / self.fs, group[-1].end / self.fs
         text = result.text
+        dispute = _unresolved_dispute(group, text)
         if len(group) == 1 and not self.single_burst:
             return [InvalidBurstEvent(start=start, end=end, text=group[0].text, bursts=1,
                                       reason="single burst, not confirmed (47 CFR 11.33)",
                                       confidence=result.confidence)]
+        if dispute is not None:
+            return [InvalidBurstEvent(start=start, end=end, text=text, bursts=len(group),
+                                      reason=dispute, confidence=result.confidence)]
         if result.confidence < self.min_confidence:
             return [InvalidBurstEvent(start=start, end=end, text=text, bursts=len(group),
                                       reason="low confidence", confidence=result.confidence)]
@@ -107,8 +123,8 @@ class BurstAssembler:
         if any(t == text for t, _ in self._reported):
             return []
         self._reported.append((text, group[-1].end))
-        ref = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        ref_bits = ((ref[:, None] >> np.arange(7)) & 1).astype(bool)
+        ref = text
+        ref_bits = _text_bits(text)
         corrected = 0
         for b in group:
             m = min(len(b.llr), len(ref))
@@ -117,6 +133,56 @@ class BurstAssembler:
         return [HeaderEvent(start=start, end=end, header=header, text=text, bursts=len(group),
                             bits_corrected=corrected, confidence=result.confidence,
                             low_confidence=len(group) == 1)]
+
+
+_NNNN_SIGN = np.where(((ord("N") >> np.arange(7)) & 1).astype(bool), 1.0, -1.0)
+
+
+def _eom_confidence(burst: DemodBurst) -> float:
+    """Posterior probability that the four characters of an EOM burst are ``NNNN``."""
+    llr = np.asarray(burst.llr[:4], dtype=np.float64)
+    if len(llr) < 4:
+        return 0.0
+    # log P(bit as in 'N') = -log(1 + exp(-s * llr)) per bit, summed over 28 bits.
+    return float(np.exp(-np.logaddexp(0.0, -llr * _NNNN_SIGN).sum()))
+
+
+def _text_bits(text: str) -> np.ndarray:
+    ref = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+    return ((ref[:, None] >> np.arange(7)) & 1).astype(bool)
+
+
+def _unresolved_dispute(group: list[DemodBurst], text: str) -> str | None:
+    """Why the bursts cannot confirm ``text``, or ``None``.
+
+    47 CFR 11.33 validates a header by two matching transmissions. Soft combining alone
+    would blend two bursts that each carry a different header into a third text neither
+    sent. So wherever bursts are each sure of opposite values of a bit, the text must side
+    with a majority of two sure bursts against one; a one-to-one dispute (two bursts, or
+    three with one unsure) means no two bursts match there, and nothing is confirmed.
+    """
+    if len(group) < 2:
+        return None
+    n = len(text)
+    llr = np.zeros((len(group), n, 7))
+    for i, b in enumerate(group):
+        m = min(n, len(b.llr))
+        llr[i, :m] = b.llr[:m]
+    sure = np.abs(llr) >= CONFLICT_LLR
+    says_one = (sure & (llr > 0)).sum(axis=0)
+    says_zero = (sure & (llr < 0)).sum(axis=0)
+    disputed = (says_one > 0) & (says_zero > 0)
+    if not disputed.any():
+        return None
+    bits = _text_bits(text)
+    agree = np.where(bits, says_one, says_zero)
+    against = np.where(bits, says_zero, says_one)
+    bad = disputed & ~((agree >= 2) & (against == 1))
+    if not bad.any():
+        return None
+    char = int(np.nonzero(bad.any(axis=1))[0][0])
+    return (f"bursts disagree at character {char + 1} with no two matching "
+            "(47 CFR 11.33: two of three must match)")
 
 
 def _compatible(a: DemodBurst, b: DemodBurst) -> bool:
