@@ -56,3 +56,14 @@ def test_music_trill_is_not_an_end_of_message() -> None:
     clip = np.concatenate([b for i, b in enumerate(blocks) if i >= 150])
     alerts = [e for e in decode(clip, 8000) if e.kind in ("header", "eom")]
     assert not alerts, alerts
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_non_finite_sample_in_a_burst_loses_nothing(bad: float) -> None:
+    """Found by the long run after the receiver's fast 1-D input path: one NaN or infinity
+    inside the second burst of a 1-D float array made decode() raise ValueError from
+    ``np.arange`` (the 2-D path sanitises it). The other two bursts still carry the header."""
+    samples, segments = transmission(TRUE_HEADERS[0], 8000, eom=False)
+    x = np.array(samples)
+    x[segments[1].start + 500] = bad
+    assert [e.text for e in decode(x, 8000) if isinstance(e, HeaderEvent)] == [TRUE_HEADERS[0]]
