@@ -18,7 +18,6 @@ from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from .errors import AudioError
 
@@ -64,16 +63,20 @@ def read_audio(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
 
 
 def open_stream(source: str | os.PathLike | BinaryIO, *, rate: int | None = None,
-                blocksize: int = 4096) -> tuple[int, Iterator[np.ndarray]]:
+                blocksize: int = 4096, raw_dtype: str = "float32"
+                ) -> tuple[int, Iterator[np.ndarray]]:
     """Open audio for block-by-block reading with flat memory (e.g. a 24-hour stdin stream).
 
     Args:
         source: a path, ``"-"`` for standard input, or a binary file object.
         rate: raw s16le mono input at this rate (Hz); ``None`` for a self-describing file.
         blocksize: frames per block.
+        raw_dtype: for raw input, ``"float32"`` (scaled to [-1, 1)) or ``"int16"`` (the
+            samples as sent, saving a conversion pass for a consumer that scales itself).
 
     Returns:
-        ``(fs, blocks)`` where each block is ``float32[m, channels]``, ``m <= blocksize``.
+        ``(fs, blocks)`` where each block is ``float32[m, channels]`` (or ``int16[m, 1]`` for
+        raw input with ``raw_dtype="int16"``), ``m <= blocksize``.
 
     Raises:
         AudioError: as :func:`read_audio`.
@@ -84,8 +87,10 @@ def open_stream(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
     if rate is not None:
         rate = _check_rate(rate)
         stream = _binary(source)
+        if raw_dtype not in ("float32", "int16"):
+            raise ValueError("raw_dtype must be 'float32' or 'int16'")
         return rate, _raw_blocks(stream, blocksize, close=stream is not source
-                                 and source != _STDIO)
+                                 and source != _STDIO, as_int16=raw_dtype == "int16")
     if isinstance(source, str | os.PathLike) and source != _STDIO:
         if not os.path.exists(source):
             raise AudioError("no such file", field="file", value=name)
@@ -123,7 +128,8 @@ def _sf_blocks(handle: sf.SoundFile, blocksize: int, name: str) -> Iterator[np.n
             yield block
 
 
-def _raw_blocks(stream: BinaryIO, blocksize: int, close: bool) -> Iterator[np.ndarray]:
+def _raw_blocks(stream: BinaryIO, blocksize: int, close: bool, as_int16: bool = False
+                ) -> Iterator[np.ndarray]:
     leftover = b""
     try:
         while True:
@@ -134,8 +140,8 @@ def _raw_blocks(stream: BinaryIO, blocksize: int, close: bool) -> Iterator[np.nd
             usable = len(data) - (len(data) % 2)
             leftover = data[usable:]
             if usable:
-                x = np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0
-                yield x[:, None]
+                pcm = np.frombuffer(data[:usable], dtype="<i2")
+                yield (pcm if as_int16 else pcm.astype(np.float32) / 32768.0)[:, None]
     finally:
         if close:
             stream.close()
@@ -221,6 +227,9 @@ def resample(samples: np.ndarray, fs_in: int, fs_out: int) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float32)
     if fs_in == fs_out or len(x) == 0:
         return x
+    # Imported here: scipy.signal costs about a second of start-up that decoding never needs.
+    from scipy.signal import resample_poly
+
     ratio = Fraction(fs_out, fs_in).limit_denominator(1000)
     return resample_poly(x, ratio.numerator, ratio.denominator, axis=0).astype(np.float32)
 

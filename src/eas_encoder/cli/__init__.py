@@ -45,8 +45,13 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every available subcommand registered."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the top-level parser.
+
+    Args:
+        only: register just this subcommand (its module's imports, e.g. lxml or scipy, are
+            the start-up cost of the CLI); ``None`` registers every available one.
+    """
     parser = _OneLineParser(
         prog="eas-encoder",
         description=(
@@ -59,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in _SUBCOMMANDS:
+    for name in _SUBCOMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f".{name}", __name__)
         except ModuleNotFoundError as exc:
@@ -71,11 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_of(args: Sequence[str]) -> str | None:
+    """The subcommand named in ``args`` (the first word that is not an option)."""
+    word = next((a for a in args if not a.startswith("-")), None)
+    return word if word in _SUBCOMMANDS else None
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code (0 ok, 1 internal error, 2 bad input)."""
-    parser = build_parser()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse already printed its one-line usage error

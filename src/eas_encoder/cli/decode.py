@@ -70,10 +70,11 @@ def stream_events(source: str, *, rate: int | None = None,
     Raises:
         AudioError: unreadable input or bad ``rate``.
     """
-    fs, blocks = open_stream(source, rate=rate, blocksize=BLOCK_FRAMES)
+    fs, blocks = open_stream(source, rate=rate, blocksize=BLOCK_FRAMES, raw_dtype="int16")
     rx = Receiver(fs, **receiver_args)  # type: ignore[arg-type]
     for block in blocks:
-        for event in rx.feed(block):
+        # Mono blocks go in 1-D: the receiver scales int16 while it copies, in one pass.
+        for event in rx.feed(block[:, 0] if block.shape[1] == 1 else block):
             yield source, event
     for event in rx.flush():
         yield source, event
