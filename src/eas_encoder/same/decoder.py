@@ -160,6 +160,9 @@ class Receiver:
             np.copyto(dest, x[pos:pos + take], casting="unsafe")
             if scale is not None:
                 dest *= scale
+            if x.dtype.kind == "f" and not np.isfinite(dest).all():
+                # A damaged float file: NaN or inf would poison every filter downstream.
+                np.nan_to_num(dest, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
             self._fill += take
             pos += take
             if self._fill == self._chunk:
