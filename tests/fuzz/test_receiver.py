@@ -67,3 +67,14 @@ def test_one_non_finite_sample_in_a_burst_loses_nothing(bad: float) -> None:
     x = np.array(samples)
     x[segments[1].start + 500] = bad
     assert [e.text for e in decode(x, 8000) if isinstance(e, HeaderEvent)] == [TRUE_HEADERS[0]]
+
+
+@pytest.mark.parametrize("run", [2, 100, 1000])
+def test_huge_finite_samples_in_a_burst_lose_nothing(run: int) -> None:
+    """Found by the long run: a float file may hold any finite float32; two or more samples
+    of 3e38 inside the second burst overflow the demodulator's float32 arithmetic and make
+    decode() raise ValueError from ``np.arange``. The other two bursts carry the header."""
+    samples, segments = transmission(TRUE_HEADERS[0], 8000, eom=False)
+    x = np.array(samples)
+    x[segments[1].start + 500:segments[1].start + 500 + run] = 3e38
+    assert [e.text for e in decode(x, 8000) if isinstance(e, HeaderEvent)] == [TRUE_HEADERS[0]]
