@@ -82,7 +82,12 @@ class Tally:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         self.inputs += 1
-        self.max_seconds = max(self.max_seconds, time.perf_counter() - t0)
+        took = time.perf_counter() - t0
+        if took > self.max_seconds:
+            self.max_seconds = took
+            # The slowest input so far, kept to tell a slow path from a loaded machine.
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            (RESULTS / f"{self.name}-slowest.bin").write_bytes(data)
 
     def _keep(self, kind: str, data: bytes, tb: str) -> None:
         n = self.kinds.get(kind, 0)
