@@ -78,3 +78,25 @@ def test_huge_finite_samples_in_a_burst_lose_nothing(run: int) -> None:
     x = np.array(samples)
     x[segments[1].start + 500:segments[1].start + 500 + run] = 3e38
     assert [e.text for e in decode(x, 8000) if isinstance(e, HeaderEvent)] == [TRUE_HEADERS[0]]
+
+
+@pytest.mark.parametrize("fs", [8000, 22050])
+@pytest.mark.parametrize("header", [TRUE_HEADERS[0], TRUE_HEADERS[2]])
+def test_flipped_burst_plus_half_a_burst_is_not_two_bursts(header: str, fs: int) -> None:
+    """Found by the long run at 250fca4: burst 1 with three bit flips in its last 15
+    characters, then the recording ends halfway through burst 2. The half burst cannot vouch
+    for characters it never carried, yet the pair was reported as a two-burst header with
+    the flipped characters in it. The true header or nothing."""
+    from eas_encoder.same.modulator import burst
+
+    samples, segments = transmission(header, fs, eom=False)
+    x = np.array(samples)
+    first, second = [s for s in segments if s.kind == "header"][:2]
+    payload = bytearray(header.encode("ascii"))
+    for pos in (len(header) - 6, len(header) - 12, len(header) - 15):
+        payload[pos] ^= 0x04
+    new = burst(bytes(payload), fs, float(np.abs(x[first.start:first.end]).max()))
+    x[first.start:first.start + len(new)] = new[: first.end - first.start]
+    x = x[: second.start + (second.end - second.start) // 2]
+    headers = [e.text for e in decode(x, fs) if isinstance(e, HeaderEvent)]
+    assert set(headers) <= {header}, f"invented {headers}"
