@@ -53,6 +53,21 @@ def _full_scale(dtype: np.dtype) -> np.float32 | None:
     return None
 
 
+MAX_ABS_SAMPLE = 1e4
+"""Float samples beyond +/- this (80 dB above full scale), NaN and infinities are damage, not
+signal: a damaged float file may hold any float32, and squares of 3e38 overflow the
+correlators' float32 sums. They are erased (set to 0), like a drop-out; clipping them instead
+would leave bursts of enormous energy that swamp the level estimates of nearby bursts."""
+
+
+def _sanitize(x: np.ndarray) -> None:
+    """In place: set NaN, infinities and samples beyond +/-``MAX_ABS_SAMPLE`` to 0."""
+    # One reduction in the common case; NaN fails the comparison, so it is caught too.
+    if not np.max(np.abs(x), initial=0.0) <= MAX_ABS_SAMPLE:
+        with np.errstate(invalid="ignore"):
+            x[~(np.abs(x) <= MAX_ABS_SAMPLE)] = 0.0
+
+
 def as_mono_float(block: np.ndarray) -> np.ndarray:
     """Convert ``[n]`` or ``[n, channels]`` samples of any numeric dtype to ``float32[n]``.
 
@@ -81,9 +96,9 @@ def as_mono_float(block: np.ndarray) -> np.ndarray:
         raise DecodeError("must be numeric audio samples", field="samples", value=str(a.dtype))
     if a.ndim == 2:
         a = a.mean(axis=1, dtype=np.float32) if a.shape[1] != 1 else a[:, 0]
-    if not np.all(np.isfinite(a)):
-        a = np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=-1.0)
-    return np.ascontiguousarray(a, dtype=np.float32)
+    a = np.array(a, dtype=np.float32)
+    _sanitize(a)
+    return a
 
 
 class Receiver:
@@ -160,9 +175,8 @@ class Receiver:
             np.copyto(dest, x[pos:pos + take], casting="unsafe")
             if scale is not None:
                 dest *= scale
-            if x.dtype.kind == "f" and not np.isfinite(dest).all():
-                # A damaged float file: NaN or inf would poison every filter downstream.
-                np.nan_to_num(dest, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+            if x.dtype.kind == "f":
+                _sanitize(dest)
             self._fill += take
             pos += take
             if self._fill == self._chunk:

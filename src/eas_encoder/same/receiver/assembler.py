@@ -102,7 +102,7 @@ class BurstAssembler:
         result = decode_header(total)
         start, end = group[0].start / self.fs, group[-1].end / self.fs
         text = result.text
-        dispute = _unresolved_dispute(group, text)
+        dispute = _unresolved_dispute(group, text) or _single_cover(group, text)
         if len(group) == 1 and not self.single_burst:
             return [InvalidBurstEvent(start=start, end=end, text=group[0].text, bursts=1,
                                       reason="single burst, not confirmed (47 CFR 11.33)",
@@ -182,6 +182,22 @@ def _unresolved_dispute(group: list[DemodBurst], text: str) -> str | None:
         return None
     char = int(np.nonzero(bad.any(axis=1))[0][0])
     return (f"bursts disagree at character {char + 1} with no two matching "
+            "(47 CFR 11.33: two of three must match)")
+
+
+def _single_cover(group: list[DemodBurst], text: str) -> str | None:
+    """Why ``text`` is not confirmed by two bursts character for character, or ``None``.
+
+    A burst cut short (end of a recording, a drop-out) cannot vouch for characters it never
+    carried: past its end the other burst alone would decide them.
+    """
+    if len(group) < 2:
+        return None
+    covered = sum(np.arange(len(text)) < len(b.llr) for b in group)
+    alone = np.nonzero(covered < 2)[0]
+    if not len(alone):
+        return None
+    return (f"characters {alone[0] + 1} to {len(text)} were heard in one burst only "
             "(47 CFR 11.33: two of three must match)")
 
 
