@@ -277,7 +277,8 @@ def write_audio(dest: str | os.PathLike, samples: np.ndarray, fs: int, *,
         samples: ``float[n]`` mono in [-1, 1] (clipped).
         fs: sample rate in Hz.
         format: ``wav``, ``flac`` or ``raw`` (s16le); ``None`` picks from the file name's
-            extension, else ``wav``.
+            extension (``.wav``, ``.flac``, ``.raw``; none or ``-`` means WAV; another
+            extension, e.g. ``.mp3``, is an error rather than a mislabelled file).
         bits: ``"16"`` (default), ``"24"`` or ``"float"``.
 
     Raises:
@@ -285,13 +286,38 @@ def write_audio(dest: str | os.PathLike, samples: np.ndarray, fs: int, *,
     """
     if format is None:
         suffix = Path(str(dest)).suffix.lower().lstrip(".")
-        format = suffix if suffix in FORMATS else "wav"
+        if suffix in FORMATS:
+            format = suffix
+        elif suffix in ("", "wave", "s16", "pcm") or str(dest) == _STDIO:
+            format = "raw" if suffix in ("s16", "pcm") else "wav"
+        else:
+            raise AudioError(f"has an extension this tool does not write (.{suffix}); use "
+                             ".wav, .flac or .raw, or say --format", field="output",
+                             value=str(dest))
     data = encode_audio_bytes(samples, fs, format=format, bits=bits)
     if str(dest) == _STDIO:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise AudioError(f"cannot be written ({exc.strerror})", field="output",
+                             value="<stdout>") from None
         return
     path = Path(dest)
+    if path.exists() and not path.is_file():
+        # A device or a FIFO (e.g. /dev/null, a named pipe): write into it; renaming a
+        # temporary file over it would replace the device node itself.
+        if path.is_dir():
+            raise AudioError("is a directory", field="output", value=str(dest))
+        try:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise AudioError(f"cannot be written ({exc.strerror})", field="output",
+                             value=str(dest)) from None
+        return
     # A sibling temporary name (opened exclusively, so the umask applies as for any new
     # file) renamed into place: an error never leaves a partial output file behind.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")

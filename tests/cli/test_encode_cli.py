@@ -138,3 +138,26 @@ def test_unlisted_event_allowed_on_request(tmp_path: Path) -> None:
 def test_unwritable_output(capsys: pytest.CaptureFixture) -> None:
     assert main(["encode", "-o", "/nonexistent-dir/x.wav"]) == 2
     assert "output" in capsys.readouterr().err
+
+
+def test_devices_are_written_into_not_replaced(capsys: pytest.CaptureFixture) -> None:
+    """A rename over /dev/full once replaced the device node with a WAV (found by trying it
+    as root): devices are written into, and a full one is an error."""
+    import os
+    import stat
+
+    if not os.path.exists("/dev/full") or not stat.S_ISCHR(os.stat("/dev/full").st_mode):
+        pytest.skip("no /dev/full character device here")
+    assert main(["encode", "-o", "/dev/null"]) == 0
+    assert main(["encode", "-o", "/dev/full"]) == 2
+    assert "No space left" in capsys.readouterr().err
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_unknown_output_extension_is_refused(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture) -> None:
+    assert main(["encode", "-o", str(tmp_path / "alert.mp3")]) == 2
+    assert ".mp3" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+    assert main(["encode", "--format", "wav", "-o", str(tmp_path / "alert.mp3")]) == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -34,6 +35,8 @@ _SUBCOMMANDS = (
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe."""
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -91,15 +94,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed its one-line usage error
         return int(exc.code or 0) if exc.code not in (None, 0) else 0
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk or a closed pipe must show up here, not be lost
+        return code
     except EasError as exc:
         if args.debug:
             raise
         print(f"eas-encoder {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
-        # Downstream of a pipe went away (e.g. `| head`): not an error of ours.
-        return EXIT_OK
+        # The reader went away (e.g. `| head`): stop quietly with the shell's SIGPIPE code,
+        # and point stdout at /dev/null so interpreter shutdown does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"eas-encoder {args.command}: error: output cannot be written "
+              f"({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for the CLI user
