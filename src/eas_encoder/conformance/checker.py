@@ -105,6 +105,10 @@ class Checker:
         else:
             part = measure_tone(run.samples, self.fs, run.offset, truncated=run.truncated,
                                 labelled_end=run.end / self.fs)
+            if part is not None and not any(part.tones):
+                # Steady, but nowhere near 853, 960 or 1050 Hz: a held vowel or a note in
+                # the message, not a (mistuned) attention signal.
+                part = None
         if part is None:
             # Not SAME-like after all (voice with energy in the AFSK band): ordinary audio.
             part = Run(OTHER, run.start, run.end, run.offset, np.zeros(0, np.float32),
