@@ -219,3 +219,27 @@ def test_same_event_table_is_consistent_with_codes_and_identifiers():
         cls, s, u, c = same_event_class(row["event"])
         assert 4370 <= message_identifier(cls, severity=s, urgency=u, certainty=c) <= 4399
     assert all(r.source for r in cmas_identifiers().values())
+
+
+@pytest.mark.parametrize("status", ["Test", "System", "Draft"])
+def test_non_actual_cap_never_goes_out_under_a_live_identifier(status):
+    from eas_encoder.cap.xml import parse
+
+    raw = (ROOT / "samples" / "cap_amber_ipaws.xml").read_bytes()
+    alert = parse(raw.replace(b"<status>Actual</status>", f"<status>{status}</status>".encode()))
+    with pytest.raises(CbsError) as info:
+        wea_from_cap(alert)
+    assert info.value.field == "status"
+    with pytest.raises(CbsError):
+        wea_from_cap(alert, wea_class="AMBER")
+    assert wea_from_cap(alert, wea_class="State/Local Test").message_identifiers() == (4398,)
+
+
+def test_exercise_status_goes_out_as_the_exercise_class():
+    from eas_encoder.cap.xml import parse
+
+    raw = (ROOT / "samples" / "cap_amber_ipaws.xml").read_bytes()
+    wea = wea_from_cap(parse(raw.replace(b"<status>Actual</status>",
+                                         b"<status>Exercise</status>")))
+    assert wea.message_identifiers() == (4381,)
+    assert any("Exercise" in n for n in wea.notes)

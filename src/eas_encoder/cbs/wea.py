@@ -401,7 +401,8 @@ def _iso(when: datetime) -> str:
 def _compose_texts(event: str, places: Sequence[str], who: str | None,
                    expires: datetime | None, zone: tzinfo) -> WeaText:
     """English short and long texts from an event name, places and expiry, when the source
-    gives none (a SAME header, or CAP without CMAMtext)."""
+    gives none (a SAME header, or CAP without CMAMtext).
+    """
     until = ""
     if expires is not None:
         local = expires.astimezone(zone)
@@ -472,7 +473,8 @@ def _cap_parameter(info: object, name: str) -> tuple[str, ...]:
 def _info_texts(info: object, language: str, zone: tzinfo,
                 notes: list[str]) -> WeaText | None:
     """Texts of one CAP ``info``: CMAMtext/CMAMlongtext, else a headline of at most 90
-    characters, else (English only) a derived text; ``None`` when nothing fits."""
+    characters, else (English only) a derived text; ``None`` when nothing fits.
+    """
     short = _cap_parameter(info, "CMAMtext")
     long = _cap_parameter(info, "CMAMlongtext")
     short_text = short[0].strip() if short else None
@@ -495,6 +497,31 @@ def _info_texts(info: object, language: str, zone: tzinfo,
                      "from event, area and expiry")
         short_text = derived.short
     return WeaText(language, short_text, long_text)
+
+
+_TEST_CLASSES = frozenset({WeaClass.REQUIRED_MONTHLY_TEST, WeaClass.STATE_LOCAL_TEST,
+                           WeaClass.EXERCISE})
+
+
+def _class_for_status(cls: WeaClass, status: str, *, explicit: bool,
+                      notes: list[str]) -> WeaClass:
+    """The WEA class allowed for a CAP ``status`` (CAP 1.2 §3.2.1: only ``Actual`` is for
+    the public). ``Exercise`` goes out as the Exercise class; ``Test``, ``System`` and
+    ``Draft`` only as a test class the caller names, never under a live identifier.
+
+    Raises:
+        CbsError: field ``status`` when the alert would reach phones as a live alert.
+    """
+    if status == "Actual":
+        return cls
+    if explicit and cls in _TEST_CLASSES:
+        return cls
+    if status == "Exercise" and not explicit:
+        notes.append(f"status Exercise: sent as the Exercise class, not {cls.value}")
+        return WeaClass.EXERCISE
+    raise CbsError(f"is not Actual, so it must not reach phones as {cls.value}; name a test "
+                   "class (--class 'State/Local Test', 'Required Monthly Test' or 'Exercise')",
+                   field="status", value=status, spec="CAP 1.2 §3.2.1; 47 CFR 10.350")
 
 
 def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
@@ -566,6 +593,8 @@ def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
     else:
         cls = WeaClass.IMMINENT_THREAT
         notes.append("class Imminent Threat inferred from severity/urgency/certainty")
+    cls = _class_for_status(cls, str(alert.status), explicit=wea_class is not None,
+                            notes=notes)
     geocodes = tuple(dict.fromkeys(g for a in primary.areas for g in a.geocode_values("SAME")))
     polygons = tuple(p for a in primary.areas for p in a.polygons)
     category = primary.category[0] if primary.category else None
