@@ -108,3 +108,13 @@ def test_real_samples(shared_reference) -> None:
     # SignatureValue does not verify (an open item shared with xmlsec, see SOURCE.md).
     assert ec.signature_id == "Environment Canada" and ec.valid
     assert naad.signature_id == "NAADS Signature" and not naad.valid
+
+
+def test_key_that_does_not_match_the_certificate_is_refused(amber_bytes, originator_identity,
+                                                            aggregator_identity) -> None:
+    """Found by a first-time user: signing with one key and another's certificate gave an
+    alert whose signature verifies against neither; refuse to make it."""
+    key, _ = originator_identity
+    _, other_cert = aggregator_identity
+    with pytest.raises(ValueError, match="does not belong"):
+        sign(amber_bytes, key, other_cert)

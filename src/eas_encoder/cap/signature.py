@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signxml import (
     CanonicalizationMethod,
@@ -99,6 +100,8 @@ def sign(document: bytes | str | os.PathLike[str] | Alert, key: bytes | str,
         ValueError: the key or certificate cannot be used.
     """
     root = _root(document)
+    if cert is not None:
+        _check_pair(key, cert, passphrase)
     kept = signatures(root)
     for sig in kept:
         root.remove(sig)
@@ -114,6 +117,21 @@ def sign(document: bytes | str | os.PathLike[str] | Alert, key: bytes | str,
     for sig in kept:
         new.addprevious(sig)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+
+
+def _check_pair(key: bytes | str, cert: bytes | str, passphrase: bytes | None) -> None:
+    # A signature whose embedded certificate does not hold the signing key verifies against
+    # nothing; refuse to make one rather than hand out an alert no receiver will accept.
+    try:
+        private = serialization.load_pem_private_key(_pem(key), password=passphrase)
+        public = x509.load_pem_x509_certificate(
+            cert.encode("ascii") if isinstance(cert, str) else cert).public_key()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot use this key/certificate: {exc}") from None
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if private.public_key().public_bytes(*fmt) != public.public_bytes(*fmt):
+        raise ValueError("the private key does not belong to the certificate (its public key "
+                         "differs)")
 
 
 def _config(allow_sha1: bool, at: datetime | None, require_x509: bool) -> SignatureConfiguration:
