@@ -106,7 +106,8 @@ def open_stream(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
     except FileNotFoundError:
         raise AudioError("no such file", field="file", value=name) from None
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise AudioError(f"cannot be read as audio ({_why(exc)})", field="file",
+        hint = "; raw s16le on stdin needs --rate" if source == _STDIO else ""
+        raise AudioError(f"cannot be read as audio ({_why(exc)}){hint}", field="file",
                          value=name) from None
     if handle.samplerate < 1 or handle.channels < 1:
         handle.close()
@@ -190,6 +191,10 @@ def _quiet_stderr() -> Iterator[None]:
 
 def _why(exc: BaseException) -> str:
     text = _short(exc)
+    # libsndfile names the object it was given ("Error opening <_io.BytesIO ...>: ..."),
+    # which says nothing to the user; the file is already named by the caller.
+    if text.startswith("Error opening") and ": " in text:
+        text = text.split(": ", 1)[1]
     # libsndfile's catch-all wording for an unrecognised stream blames the file system.
     if "does not exist or is not a regular file" in text or "System error" in text:
         return "not a recognised audio format, or damaged"

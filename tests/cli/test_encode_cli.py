@@ -161,3 +161,16 @@ def test_unknown_output_extension_is_refused(tmp_path: Path,
     assert ".mp3" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
     assert main(["encode", "--format", "wav", "-o", str(tmp_path / "alert.mp3")]) == 0
+
+
+def test_decoded_text_cannot_drive_the_terminal(capsys: pytest.CaptureFixture) -> None:
+    """Pages and bursts come from the air: control characters are printed as escapes."""
+    from eas_encoder.cli import terminal_text
+
+    assert terminal_text("AB\x1b[2J\x00\x0eC é") == "AB\\x1b[2J\\x00\\x0eC é"
+
+
+def test_level_below_minus_60_dbfs_is_refused(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture) -> None:
+    assert main(["encode", "--level", "-200", "-o", str(tmp_path / "q.wav")]) == 2
+    assert "-60 to 0 dBFS" in capsys.readouterr().err

@@ -48,6 +48,13 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def terminal_text(text: str) -> str:
+    r"""``text`` with control characters shown as escapes (``\x1b``, ``\n``): decoded bursts
+    and pages come from the air and must not drive the user's terminal.
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Build the top-level parser.
 

@@ -1,3 +1,5 @@
+"""``python -m eas_encoder.cli`` runs the CLI."""
+
 import sys
 
 from . import main

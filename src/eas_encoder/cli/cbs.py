@@ -9,6 +9,7 @@ import sys
 from ..cbs.pdu import CbsMessage, SerialNumber, decode, parse_dcs
 from ..cbs.wea import describe_identifier
 from ..errors import CbsError
+from . import terminal_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -138,5 +139,5 @@ def run_decode(args: argparse.Namespace) -> int:
     print(f"data coding scheme: {fields['dcs_hex']} ({coding.alphabet}, language "
           f"{msg.language or 'unspecified'})")
     print(f"pages: {len(msg.pages)}")
-    print(f"text: {msg.text}")
+    print(f"text: {terminal_text(msg.text)}")
     return 0

@@ -14,6 +14,7 @@ from ..audio import open_stream
 from ..errors import EasError
 from ..same.decoder import Event, HeaderEvent, Receiver
 from ..same.receiver.assembler import MIN_CONFIDENCE
+from . import terminal_text
 
 __all__ = ["register", "run", "format_event", "stream_events"]
 
@@ -101,8 +102,9 @@ def format_event(event: Event, *, describe: bool = False) -> str:
         return (f"ATTN    {span} {event.signal} {freqs} Hz "  # type: ignore[attr-defined]
                 f"{event.duration:.2f}s")  # type: ignore[attr-defined]
     if kind == "invalid":
-        return f"INVALID {span} {event.reason}: {event.text}"  # type: ignore[attr-defined]
-    return (f"BURST   {span} {event.text} Eb/N0={event.ebn0_db:.1f}dB "  # type: ignore
+        return (f"INVALID {span} {event.reason}: "  # type: ignore[attr-defined]
+                f"{terminal_text(event.text)}")
+    return (f"BURST   {span} {terminal_text(event.text)} Eb/N0={event.ebn0_db:.1f}dB "  # type: ignore
             f"rate={event.bit_rate:.2f}bit/s")  # type: ignore[attr-defined]
 
 

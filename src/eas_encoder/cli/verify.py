@@ -22,8 +22,8 @@ EXAMPLES = """\
 exit status: 0 decoded as expected, 3 mismatch, 2 bad input.
 
 examples:
-  eas-encoder encode 'ZCZC-EAS-RWT-012057+0030-2780415-WTSP/TV-' -o rwt.wav
-  eas-encoder verify rwt.wav --expect 'ZCZC-EAS-RWT-012057+0030-2780415-WTSP/TV-' --eom
+  eas-encoder encode --header 'ZCZC-EAS-RWT-012057+0030-2780415-WTSP/TV -' -o rwt.wav
+  eas-encoder verify rwt.wav --expect 'ZCZC-EAS-RWT-012057+0030-2780415-WTSP/TV -' --eom
 """
 
 

@@ -25,6 +25,8 @@ __all__ = ["Segment", "Transmission", "encode_transmission", "dbfs_to_amplitude"
 
 DEFAULT_LEVEL_DBFS = -3.0
 """Peak level of the AFSK bursts and attention signal, dBFS."""
+MIN_LEVEL_DBFS = -60.0
+"""Quietest level accepted for the tones, dBFS."""
 DEFAULT_SAMPLE_RATE = 48000
 """Default output sample rate, Hz."""
 BURSTS_PER_CODE = 3
@@ -61,13 +63,14 @@ class Transmission:
 
 
 def dbfs_to_amplitude(level_dbfs: float) -> float:
-    """Peak amplitude (full scale 1.0) for a level in dBFS (<= 0).
+    """Peak amplitude (full scale 1.0) for a level in dBFS (-60 to 0).
 
     Raises:
-        EncodeError: field ``level`` above 0 dBFS or not finite.
+        EncodeError: field ``level`` outside -60 to 0 dBFS or not finite.
     """
-    if not np.isfinite(level_dbfs) or level_dbfs > 0:
-        raise EncodeError("must be a finite level at or below 0 dBFS", field="level",
+    if not np.isfinite(level_dbfs) or not MIN_LEVEL_DBFS <= level_dbfs <= 0:
+        raise EncodeError(f"must be {MIN_LEVEL_DBFS:g} to 0 dBFS (lower is lost in the "
+                          "16-bit noise floor of a broadcast chain)", field="level",
                           value=level_dbfs)
     return float(10.0 ** (level_dbfs / 20.0))
 
