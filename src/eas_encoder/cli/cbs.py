@@ -93,7 +93,9 @@ def parse_hex(items: list[str]) -> list[bytes]:
         except ValueError:
             bad = next((i for i, ch in enumerate(clean) if ch not in "0123456789abcdefABCDEF"),
                        len(clean))
-            raise CbsError(f"PDU {n} is not an even number of hex digits",
+            why = (f"has {clean[bad]!r}, which is not a hex digit" if bad < len(clean)
+                   else "has an odd number of hex digits")
+            raise CbsError(f"PDU {n} {why} (a page is written as hex octets, e.g. 4000111B...)",
                            field="pdu", value=clean[bad:bad + 8] or clean[-8:],
                            position=bad) from None
     return out
