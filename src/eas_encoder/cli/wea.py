@@ -1,5 +1,6 @@
 """``eas-encoder wea``: a SAME header or CAP alert -> WEA text, CMAS cell-broadcast pages,
-CMAC-style XML and the visual crawl sentence."""
+CMAC-style XML and the visual crawl sentence.
+"""
 
 from __future__ import annotations
 
