@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from eas_encoder.audio import read_audio
 from eas_encoder.cap.xml import parse
 from eas_encoder.cli import main
 from tests.helpers import require_tool
@@ -124,6 +125,25 @@ def test_to_wav_amber_decodes_with_multimon(tmp_path: Path, capsys) -> None:
     lines = [ln for ln in out.splitlines() if ln.startswith("EAS:")]
     assert lines[0] == f"EAS: {AMBER_HEADER}"
     assert lines.count("EAS: NNNN") >= 1
+
+
+def test_to_wav_with_tts_decodes_and_checks_clean(tmp_path: Path, capsys) -> None:
+    """The whole job with a spoken message: our own receiver reads the header and EOM back,
+    and the conformance checker passes the file (held vowels are not attention signals)."""
+    require_tool("espeak-ng")
+    from eas_encoder.conformance import check_file
+    from eas_encoder.same.decoder import decode
+
+    wav = tmp_path / "amber.wav"
+    assert main(["cap", "to-wav", str(AMBER), "--station", "KXYZ/FM", "--rate", "22050",
+                 "-o", str(wav)]) == 0
+    capsys.readouterr()
+    samples, fs = read_audio(wav)
+    events = decode(samples, fs)
+    assert [e.text for e in events if e.kind == "header"] == [AMBER_HEADER]
+    assert [e.kind for e in events if e.kind in ("attention", "eom")] == ["attention", "eom"]
+    report, _ = check_file(wav)
+    assert not [f for f in report.findings if f.verdict == "fail"]
 
 
 def test_to_wav_with_tts(tmp_path: Path, capsys) -> None:
