@@ -129,7 +129,8 @@ def test_to_wav_amber_decodes_with_multimon(tmp_path: Path, capsys) -> None:
 
 def test_to_wav_with_tts_decodes_and_checks_clean(tmp_path: Path, capsys) -> None:
     """The whole job with a spoken message: our own receiver reads the header and EOM back,
-    and the conformance checker passes the file (held vowels are not attention signals)."""
+    and the conformance checker passes the file (held vowels are not attention signals).
+    """
     require_tool("espeak-ng")
     from eas_encoder.conformance import check_file
     from eas_encoder.same.decoder import decode
