@@ -2,7 +2,7 @@
 
 Signal chain (one stage per module in :mod:`eas_encoder.same.receiver`)::
 
-    samples -> frontend (block tone sums, one BLAS product per chunk)
+    samples -> frontend (one-bit tone correlators, one BLAS product per chunk)
             -> detector (soft 0xAB preamble correlation, +/-2 % rate hypotheses)
             -> demod (tone frequencies, carrier-phase bit clock, ZCZC/NNNN sync, soft bits)
             -> assembler (2-of-3 soft combining, grammar MAP decode, confidence, duplicates)
@@ -143,7 +143,7 @@ class Receiver:
         self._hist: list[np.ndarray] = []         # recent chunks, oldest first
         self._hist_offset = 0                     # absolute index of _hist[0][0]
         self._blocks = 0                          # blocks processed so far
-        self._carry = np.zeros((2, 0), dtype=np.complex64)
+        self._carry = np.zeros((2 * self._corr.parts, 0), dtype=np.complex64)
         self._det = PreambleDetector(self._corr.bit_blocks / GRID_STEP)
         self._scores = np.zeros(0, dtype=np.float32)
         self._scores_offset = 0                   # grid index of _scores[0]
@@ -172,9 +172,11 @@ class Receiver:
         while pos < len(x):
             take = min(len(x) - pos, self._chunk - self._fill)
             dest = self._buf[self._fill:self._fill + take]
-            np.copyto(dest, x[pos:pos + take], casting="unsafe")
-            if scale is not None:
-                dest *= scale
+            if scale is not None:   # convert and scale in one pass over the block
+                np.multiply(x[pos:pos + take], scale, out=dest, dtype=np.float32,
+                            casting="unsafe")
+            else:
+                np.copyto(dest, x[pos:pos + take], casting="unsafe")
             if x.dtype.kind == "f":
                 _sanitize(dest)
             self._fill += take
@@ -199,12 +201,12 @@ class Receiver:
     def _process(self, chunk: np.ndarray, final: bool) -> Iterator[Event]:
         d = self._corr.block * GRID_STEP          # samples per grid point
         self._hist.append(chunk)
-        sums = self._corr.process(chunk)
+        parts = self._corr.window_parts(chunk)
         events: list[Event] = list(self._attention.process(chunk, self._blocks))
-        self._blocks += sums.shape[1]
-        both = np.concatenate([self._carry, sums], axis=1)
-        em, es = self._corr.bit_energies(both)
-        self._carry = both[:, GRID_STEP * len(em):]
+        self._blocks += len(chunk) // self._corr.block
+        both = np.concatenate([self._carry, parts], axis=1)
+        em, es = self._corr.part_energies(both)
+        self._carry = both[:, len(em):]
         self._scores = np.concatenate([self._scores, self._det.process(em, es)])
         end_grid = self._scores_offset + len(self._scores)
         while True:

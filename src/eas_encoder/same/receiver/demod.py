@@ -55,10 +55,11 @@ MAX_SYNC_ERRORS = 5
 MAX_HEADER_CHARS = MAX_BURST_BYTES - 16
 JUNK_RUN = 8
 GRID_PER_BIT = 4
-PASS_BYTES = (SYNC_REGION_BYTES, 2 + 16 + 64)
+PASS_BYTES = (SYNC_REGION_BYTES, 2 + 16 + 64, 140, 200)
 """Growing passes: the first covers sync and a whole EOM (and rejects false triggers), the
-second short headers; longer bursts get a last, full-length pass. Each pass extends the
-previous one's correlator."""
+second short headers, the next ones longer headers; the longest bursts get a last,
+full-length pass. Each pass extends the previous one's correlator and bit clock, so a burst
+costs about its own length, not the longest burst's."""
 _END_MARGIN_BYTES = 4
 ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/ ")
 """Characters a SAME header may contain (47 CFR 11.31(b)-(c)); anything else ends a burst."""
@@ -117,33 +118,63 @@ def log_i0(x: np.ndarray) -> np.ndarray:
 class _Correlator:
     """Fractional-position one-bit correlators for two tones over a growing segment.
 
-    Holds the running sums of ``x * exp(-2j pi f n / fs)``; :meth:`extend` appends samples
-    without recomputing the prefix (so a longer second pass reuses the first pass's work).
+    Holds the running sums of ``x * exp(-2j pi f n / fs)`` at every ``step``-th sample (block
+    boundaries); :meth:`extend` appends samples without recomputing the prefix (so a longer
+    second pass reuses the first pass's work).
+
+    Why blocks: the running sum at full rate cost a complex multiply, a complex cumulative sum
+    and a long phasor per sample and tone, most of the burst demodulator's time. The block sums
+    are one small float32 matrix product (``blocks @ W``, as in the front end) and the running
+    sum then has ``1 / step`` as many points. Between block boundaries :meth:`at` interpolates
+    linearly, which is exact for the tone itself (constant at baseband); ``step`` is chosen so
+    the other tone (a bit rate away, one cycle per bit) turns at most about 36 degrees per
+    block. Measured against the full-rate sums, the error stays under 4 % of a one-bit sum
+    (mostly the double-frequency terms), 28 dB below the signal and far below the noise at
+    the Eb/N0 where decoding is marginal; the header success rates did not change.
     """
 
     def __init__(self, fs: int, f_mark: float, f_space: float, bit_len: float,
                  capacity: int):
         self.bit_len = bit_len
+        self.step = max(1, int(fs / (10 * BAUD)))
         self._cps = np.array([f_mark / fs, f_space / fs])
-        # One allocation for the longest segment: fresh large arrays cost page faults.
-        # complex64 halves the memory traffic; the running sums stay accurate to ~1e-4 of a
-        # one-bit correlator over the longest burst, far below the noise.
-        self._buf = np.empty((2, capacity + 1), dtype=np.complex64)
+        k = np.arange(self.step)
+        cols = []
+        for c in self._cps:
+            cols += [np.cos(2 * np.pi * c * k), -np.sin(2 * np.pi * c * k)]
+        self._w = np.array(cols, dtype=np.float32).T.copy()        # [step, 4]
+        # complex64 running sums stay accurate to ~1e-4 of a one-bit correlator over the
+        # longest burst, far below the noise.
+        self._buf = np.empty((2, capacity // self.step + 2), dtype=np.complex64)
         self._buf[:, 0] = 0
+        self._blocks = 0
         self._n = 0
 
     def extend(self, x: np.ndarray) -> _Correlator:
-        """Append ``x`` (the next samples of the segment); returns ``self``."""
-        n0, n1 = self._n, self._n + len(x)
+        """Append ``x`` (the next samples of the segment); returns ``self``.
+
+        Every call but the last must bring a whole number of blocks; a partial last block is
+        summed as if padded with zeros.
+        """
+        if self._n % self.step:
+            raise ValueError("only the last extension may end inside a block")
+        n_blocks = -(-len(x) // self.step)
+        if n_blocks == 0:
+            return self
+        xb = np.zeros(n_blocks * self.step, dtype=np.float32)
+        xb[: len(x)] = x
+        sums = np.ascontiguousarray(
+            (xb.reshape(n_blocks, self.step) @ self._w).view(np.complex64).T)   # [2, blocks]
+        b0, b1 = self._blocks, self._blocks + n_blocks
         for t in (0, 1):
-            start = np.exp(-2j * np.pi * ((self._cps[t] * n0) % 1.0))
-            seg = self._buf[t, n0 + 1:n1 + 1]
-            ph = _phasor(self._cps[t], len(x))
-            ph *= start
-            np.multiply(x, ph, out=seg, casting="same_kind")
+            ph = _phasor(self._cps[t] * self.step, n_blocks)
+            ph *= np.exp(-2j * np.pi * ((self._cps[t] * self.step * b0) % 1.0))
+            seg = self._buf[t, b0 + 1:b1 + 1]
+            np.multiply(sums[t], ph, out=seg, casting="same_kind")
             np.cumsum(seg, out=seg)
-            seg += self._buf[t, n0]
-        self._n = n1
+            seg += self._buf[t, b0]
+        self._blocks = b1
+        self._n += len(x)
         return self
 
     @property
@@ -155,16 +186,24 @@ class _Correlator:
         """The mark and space frequencies correlated, Hz."""
         return float(self._cps[0] * fs), float(self._cps[1] * fs)
 
+    def running(self, pos: np.ndarray) -> np.ndarray:
+        """Running sums at sample positions ``pos`` (fractional, clipped): ``complex64[2, m]``
+        (mark, space), interpolated linearly between block boundaries."""
+        p = np.clip(pos, 0, self._n - 0.000001)
+        p *= 1.0 / self.step
+        i = p.astype(np.intp)
+        # Interpolate in complex64 (the precision of the running sums).
+        w = (p - i).astype(np.float32)
+        lo = self._buf[:, i]
+        v = self._buf[:, i + 1] - lo
+        v *= w
+        v += lo
+        return v
+
     def at(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Complex correlators over ``[tau, tau + bit_len)`` samples (fractional, clipped)."""
-        c = self._buf
-        pos = np.clip(np.stack([tau + self.bit_len, tau]), 0, self._n - 0.000001)
-        i = pos.astype(np.int64)
-        w = pos - i
-        out = []
-        for t in (0, 1):
-            v = c[t, i] * (1 - w) + c[t, i + 1] * w
-            out.append(v[0] - v[1])
+        v = self.running(np.concatenate([tau + self.bit_len, tau])).reshape(2, 2, len(tau))
+        out = (v[:, 0] - v[:, 1]).astype(np.complex128)
         return out[0], out[1]
 
 
@@ -181,11 +220,20 @@ def _phasor(cycles_per_sample: float, n: int) -> np.ndarray:
 
 def _moving_mean(z: np.ndarray, width: int) -> np.ndarray:
     """Centred moving sum of ``z`` over ``width`` samples (edges use what exists)."""
-    c = np.concatenate([[0], np.cumsum(z)])
     n = len(z)
-    lo = np.clip(np.arange(n) - width // 2, 0, n)
-    hi = np.clip(np.arange(n) + (width - width // 2), 0, n)
-    return c[hi] - c[lo]
+    c = np.empty(n + 1, dtype=np.result_type(z.dtype, np.float64))
+    c[0] = 0
+    np.cumsum(z, out=c[1:])
+    # out[i] = c[min(i + above, n)] - c[max(i - below, 0)], by slices (no index arrays).
+    below, above = width // 2, width - width // 2
+    out = np.empty(n, dtype=c.dtype)
+    k = max(0, min(n, n - above + 1))
+    out[:k] = c[above:above + k]
+    out[k:] = c[n]
+    j = min(below, n)
+    out[:j] -= c[0]
+    out[j:] -= c[:n - j]
+    return out
 
 
 def _tone_offsets(x: np.ndarray, fs: int) -> tuple[float, float]:
@@ -208,35 +256,90 @@ def _tone_offsets(x: np.ndarray, fs: int) -> tuple[float, float]:
     return offs[0], offs[1]
 
 
-def _bit_clock(corr: _Correlator, n: int, fs: int, rate: float,
-               probe: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Bit phase on a grid of about eight points per bit over samples ``0..n-1``.
+class _BitClock:
+    """Bit phase on a grid of about four points per bit, grown pass by pass.
 
-    Returns ``(grid, beta, refs)``: grid sample positions ``float64[m]``, the bit phase
-    ``beta`` there (bits, non-decreasing; bit edges where it is a whole number) and, when the
-    carrier phase was coherent over the ``probe`` samples (the preamble), the smoothed tone
-    phasors ``complex128[2, m]`` (mark, space), the phase references for coherent detection.
+    :meth:`extend` returns ``(grid, beta, refs)`` over samples ``0..n-1``: grid sample
+    positions ``float64[m]``, the bit phase ``beta`` there (bits, non-decreasing; bit edges
+    where it is a whole number) and, when the carrier phase was coherent over the ``probe``
+    samples (the preamble), the smoothed tone phasors ``complex128[2, m]`` (mark, space), the
+    phase references for coherent detection.
+
+    Why incremental: a longer pass used to recompute the whole clock from sample 0. Every
+    quantity here is local (one-bit correlators, centred moving sums) or a running one
+    (phase unwrapping, running maximum), so a longer pass only recomputes the points whose
+    smoothing window reached past the previous end, and continues the running ones from
+    there: same values, without repeating the prefix.
     """
-    step = max(1.0, fs / rate / GRID_PER_BIT)
-    grid = np.arange(0, n, step)
-    cm, cs = corr.at(grid)
-    width = max(1, int(round(SMOOTH_BITS * GRID_PER_BIT)))
-    pm = _moving_mean(cm, width)
-    ps = _moving_mean(cs, width)
-    mag = _moving_mean(np.abs(cm), width) + _moving_mean(np.abs(cs), width) + 1e-300
-    coherence = (np.abs(pm) + np.abs(ps)) / mag
-    lo, hi = int(probe.start / step), max(int(probe.start / step) + 1, int(probe.stop / step))
-    coherent = float(np.median(coherence[lo:hi])) > 0.25
-    if coherent:
-        phase = np.angle(pm * np.conj(ps))
-    else:
-        em, es = np.abs(cm) ** 2, np.abs(cs) ** 2
-        q = np.abs(em - es) / (em + es + 1e-300)
-        y = _moving_mean(q * np.exp(-2j * np.pi * rate / fs * grid), width)
-        phase = np.angle(y)
-    beta = rate / fs * grid + np.unwrap(phase) / (2 * np.pi)
-    refs = np.stack([pm, ps]) if coherent else None
-    return grid, np.maximum.accumulate(beta), refs
+
+    def __init__(self, corr: _Correlator, fs: int, rate: float, probe: slice) -> None:
+        self._corr = corr
+        self._slope = rate / fs
+        self.step = fs / rate / GRID_PER_BIT
+        self.width = max(1, int(round(SMOOTH_BITS * GRID_PER_BIT)))
+        self._lo = int(probe.start / self.step)
+        self._hi = max(self._lo + 1, int(probe.stop / self.step))
+        self._coherent: bool | None = None
+        self._settled = False   # the coherence window was complete: the decision is final
+        empty_c, empty_f = np.zeros(0, dtype=np.complex128), np.zeros(0)
+        self._grid, self._cm, self._cs = empty_f, empty_c, empty_c
+        self._pm, self._ps, self._phase = empty_c, empty_c, empty_f
+        self._unwrapped, self._beta = empty_f, empty_f
+        self.sync: tuple[np.ndarray, tuple[int, str] | None] | None = None
+        """Soft bits of the sync region and what :func:`_find_sync` found in them."""
+
+    def extend(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Clock over samples ``0..n-1`` (``n`` no smaller than the previous call's)."""
+        width = self.width
+        below, above = width // 2, width - width // 2
+        grid = np.arange(0, n, self.step)
+        m0 = len(self._grid)
+        # The grid step is a quarter bit, so the window starting at point k ends at point
+        # k + GRID_PER_BIT: one running-sum lookup per point serves both ends.
+        run = self._corr.running(np.arange(m0, len(grid) + GRID_PER_BIT) * self.step)
+        cm_new, cs_new = (run[:, GRID_PER_BIT:] - run[:, :-GRID_PER_BIT]).astype(np.complex128)
+        cm = np.concatenate([self._cm, cm_new])
+        cs = np.concatenate([self._cs, cs_new])
+        # Points whose centred window reached the previous end are recomputed, from a start
+        # early enough that their windows are whole again.
+        k0 = max(0, m0 - above)
+        s0 = max(0, k0 - below)
+        pm = np.concatenate([self._pm[:k0], _moving_mean(cm[s0:], width)[k0 - s0:]])
+        ps = np.concatenate([self._ps[:k0], _moving_mean(cs[s0:], width)[k0 - s0:]])
+        if not self._settled:
+            lo, hi = self._lo, self._hi
+            # Coherence is only judged over the probe: compute it there (and one window
+            # around it, so the moving sums at the probe are those over the whole grid).
+            a, b = max(0, lo - width), min(len(grid), hi + width)
+            mag = (_moving_mean(np.abs(cm[a:b]), width) + _moving_mean(np.abs(cs[a:b]), width)
+                   + 1e-300)
+            coherence = (np.abs(pm[a:b]) + np.abs(ps[a:b])) / mag
+            coherent = float(np.median(coherence[lo - a:hi - a])) > 0.25
+            self._settled = b == hi + width
+            if coherent != self._coherent:
+                k0 = s0 = 0                        # the other estimator: start again
+            self._coherent = coherent
+        if self._coherent:
+            phase = np.angle(pm[k0:] * np.conj(ps[k0:]))
+        else:
+            em, es = np.abs(cm[s0:]) ** 2, np.abs(cs[s0:]) ** 2
+            q = np.abs(em - es) / (em + es + 1e-300)
+            y = _moving_mean(q * np.exp(-2j * np.pi * self._slope * grid[s0:]), width)
+            phase = np.angle(y[k0 - s0:])
+        if k0 == 0:
+            unwrapped = np.unwrap(phase)
+            beta = np.maximum.accumulate(self._slope * grid + unwrapped / (2 * np.pi))
+        else:
+            # Continue the unwrapping and the running maximum from the last kept point.
+            tail = np.unwrap(np.concatenate([self._unwrapped[k0 - 1:k0], phase]))[1:]
+            unwrapped = np.concatenate([self._unwrapped[:k0], tail])
+            raw = self._slope * grid[k0:] + tail / (2 * np.pi)
+            beta = np.concatenate([self._beta[:k0], np.maximum.accumulate(
+                np.concatenate([self._beta[k0 - 1:k0], raw]))[1:]])
+        self._grid, self._cm, self._cs, self._pm, self._ps = grid, cm, cs, pm, ps
+        self._unwrapped, self._beta = unwrapped, beta
+        refs = np.stack([pm, ps]) if self._coherent else None
+        return grid, beta, refs
 
 
 def _edges(grid: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -293,7 +396,7 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     if offset + len(x) < need and not final:
         return None
     fail = (None, int(trigger + 8 * bit_len))
-    full = np.asarray(x[r0 - offset: need - offset], dtype=np.float64)
+    full = np.asarray(x[r0 - offset: need - offset], dtype=np.float32)
     if len(full) < 8 * 8 * bit_len:
         return fail
     dm, ds = _tone_offsets(full[: int(14 * 8 * bit_len)], fs)
@@ -301,12 +404,14 @@ def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
     rate = f_mark - f_space
     if not 0.93 * BAUD < rate < 1.07 * BAUD:
         return fail
-    ends = [int(b * 8 * bit_len * 1.04) for b in PASS_BYTES]
-    passes = [full[:e] for e in ends if e < len(full)] + [full]
     corr = _Correlator(fs, f_mark, f_space, fs / rate, len(full))
+    # Passes end on block boundaries so each extends the correlator by whole blocks.
+    ends = [int(b * 8 * bit_len * 1.04) // corr.step * corr.step for b in PASS_BYTES]
+    passes = [full[:e] for e in ends if e < len(full)] + [full]
+    clock = _BitClock(corr, fs, rate, slice(int(16 * fs / rate), int(14 * 8 * fs / rate)))
     for seg in passes:
         corr.extend(seg[corr.length:])
-        out = _demod_segment(seg, corr, fs, r0, complete=seg is full)
+        out = _demod_segment(seg, corr, clock, fs, r0, complete=seg is full)
         if out is None:
             return fail
         if out is not _MORE:
@@ -324,7 +429,7 @@ def region_end(fs: int, trigger: int, offset: int = 0) -> int:
     return r0 + int((REGION_BYTES + 2) * 8 * bit_len * 1.04)
 
 
-def _demod_segment(seg: np.ndarray, corr: _Correlator, fs: int, r0: int,
+def _demod_segment(seg: np.ndarray, corr: _Correlator, clock: _BitClock, fs: int, r0: int,
                    complete: bool) -> DemodBurst | None | object:
     """Demodulate one segment starting at absolute sample ``r0``; ``None`` when no sync,
     ``_MORE`` when the burst runs past the segment and ``complete`` is false.
@@ -332,15 +437,18 @@ def _demod_segment(seg: np.ndarray, corr: _Correlator, fs: int, r0: int,
     f_mark, f_space = corr.frequencies(fs)
     rate = f_mark - f_space
     bit_len = fs / rate
-    grid, beta, refs = _bit_clock(corr, len(seg) - int(bit_len) - 1, fs, rate,
-                                  slice(int(16 * bit_len), int(14 * 8 * bit_len)))
+    grid, beta, refs = clock.extend(len(seg) - int(bit_len) - 1)
     tau = _edges(grid, beta)
     coherent = refs is not None
     cm, cs = corr.at(tau)
     am, as_ = np.abs(cm), np.abs(cs)
     soft = (am - as_) / (am + as_ + 1e-300)
     sync_lim = min(len(soft), int(np.searchsorted(tau, SYNC_REGION_BYTES * 8 * bit_len)))
-    found = _find_sync(soft[:sync_lim])
+    # A longer pass leaves the clock, hence the soft bits, of the sync region as they were:
+    # search it again only if they changed.
+    if clock.sync is None or not np.array_equal(clock.sync[0], soft[:sync_lim]):
+        clock.sync = (soft[:sync_lim], _find_sync(soft[:sync_lim]))
+    found = clock.sync[1]
     if found is None:
         return None
     j, kind = found
@@ -357,15 +465,23 @@ def _demod_segment(seg: np.ndarray, corr: _Correlator, fs: int, r0: int,
     alive = byte_energy > noise0 + 0.4 * sig0
     valid = np.isin(codes, np.frombuffer(bytes(sorted(ALPHABET)), dtype=np.uint8))
     end = n_chars
-    if kind == "header":
-        for i in range(4, n_chars):
-            dead = not alive[i] and (i + 1 >= n_chars or not alive[i + 1])
-            # Eight invalid characters in a row: padding, the attention signal or programme
-            # audio. (Noise alone makes that run unlikely even at 40 % character errors.)
-            junk = i >= JUNK_RUN - 1 and not valid[i - JUNK_RUN + 1:i + 1].any()
-            if dead or junk:
-                end = i if dead else i - JUNK_RUN + 1
-                break
+    if kind == "header" and n_chars > 4:
+        # The first character from the 5th on where the tone died (this one and the next
+        # weak) or that closes a run of eight invalid ones: padding, the attention signal or
+        # programme audio. (Noise alone makes that run unlikely even at 40 % character
+        # errors.) Vectorised: this used to be a Python loop over up to 252 characters, run
+        # again on every pass.
+        weak = ~alive
+        dead = weak & np.append(weak[1:], True)
+        n_valid = np.concatenate([[0], np.cumsum(valid)])
+        idx = np.arange(n_chars)
+        junk = idx >= JUNK_RUN - 1
+        if n_chars >= JUNK_RUN:
+            junk[JUNK_RUN - 1:] &= (n_valid[JUNK_RUN:] - n_valid[:n_chars - JUNK_RUN + 1]) == 0
+        stop = np.flatnonzero((dead | junk)[4:])
+        if len(stop):
+            i = 4 + int(stop[0])
+            end = i if dead[i] else i - JUNK_RUN + 1
     limit = 4 if kind == "eom" else MAX_HEADER_CHARS
     if not complete and end + _END_MARGIN_BYTES > avail and end < limit:
         return _MORE

@@ -1,12 +1,13 @@
 """Front end: block correlators for the mark/space tones and the attention tones.
 
-The input is cut into blocks of ``D`` samples (``D`` about a quarter bit). One matrix product
-``blocks @ W`` gives, for every block and every probe tone ``f``, the complex sum
-``sum_k x[k] exp(-j 2 pi f k / fs)`` over that block, referenced to absolute time by an exact
-integer phasor. Summing about one bit's worth of consecutive blocks then gives the
-non-coherent one-bit correlators for mark and space (47 CFR 11.31(a)(1)) on a quarter-bit grid,
-which is all the burst detector needs. This is the only stage that touches every input sample,
-so it is one BLAS call per chunk; everything downstream runs at the block rate or per burst.
+The input is cut into blocks of ``D`` samples (``D`` about a quarter bit). For every probe tone
+``f`` a block's complex sum is ``sum_k x[k] exp(-j 2 pi f k / fs)``, referenced to absolute time
+by an exact integer phasor. The non-coherent one-bit correlators for mark and space
+(47 CFR 11.31(a)(1)), on a half-bit grid, are all the burst detector needs: one matrix product
+per chunk gives them directly, each bit-long window being the sum of the parts of it that fall
+in consecutive half-bit rows (:meth:`BlockCorrelator.window_parts`). The attention detector
+sums longer frames the same way (:meth:`BlockCorrelator.frame_sums`). Everything downstream
+runs at the block rate or per burst.
 """
 
 from __future__ import annotations
@@ -37,26 +38,18 @@ def block_size(fs: int) -> int:
 
 
 class BlockCorrelator:
-    """Per-block complex tone sums and one-bit mark/space correlator energies.
+    """One-bit mark/space correlator energies and frame sums of the probe tones.
 
-    ``process(samples)`` takes ``float32[k * D]`` (a whole number of blocks) and returns
-    ``complex64[2, k]``: for mark and space and each block, ``sum_n x[n] exp(-j 2 pi f n' / fs)``
-    with ``n'`` counted from the block start. :meth:`frame_sums` does the same for longer
-    frames and any probe tone (the attention detector's 853, 960, 1050 Hz). The absolute
-    phase of block ``i`` is :meth:`block_phasor`; the one-bit energies only need the phase
-    steps between consecutive blocks, which are constants
-    (:meth:`bit_energies`), so no per-block exponential is needed.
+    :meth:`window_parts` and :meth:`part_energies` give the one-bit mark and space energies on
+    a half-bit grid; :meth:`frame_sums` gives, for frames of whole blocks and any probe tone
+    (the attention detector's 853, 960, 1050 Hz), ``sum_n x[n] exp(-j 2 pi f n' / fs)`` with
+    ``n'`` counted from the frame start. The absolute phase of block ``i`` is
+    :meth:`block_phasor`.
     """
 
     def __init__(self, fs: int) -> None:
         self.fs = int(fs)
         self.block = block_size(self.fs)
-        k = np.arange(self.block)
-        cols = []
-        for f in PROBE_TONES_HZ:
-            w = 2 * np.pi * float(f) * k / self.fs
-            cols += [np.cos(w), -np.sin(w)]
-        self._w = np.array(cols, dtype=np.float32).T.copy()   # [D, 2 * tones]
         self._ratio = [Fraction(f) * self.block / self.fs for f in PROBE_TONES_HZ]
         # One bit spans bit_blocks blocks: whole blocks then a fractional last one.
         self.bit_blocks = self.fs / float(BAUD_EXACT) / self.block
@@ -64,10 +57,18 @@ class BlockCorrelator:
         weights = np.ones(n_whole + 1)
         weights[-1] = self.bit_blocks - n_whole
         self.window = len(weights)
-        lags = np.arange(self.window)
-        # taps[t, l]: weight times the phase step from block 0 to block l for tone t.
-        self._taps = np.array([weights * np.exp(-2j * np.pi * float(r) * lags)
-                               for r in self._ratio[:2]], dtype=np.complex64)
+        # Window weights over a row of GRID_STEP blocks, for each row of a window (part o),
+        # each tone and real/imaginary part, phases referenced to the window start.
+        self.parts = -(-self.window // GRID_STEP)
+        m = np.arange(GRID_STEP * self.block)
+        cols = []
+        for o in range(self.parts):
+            lag = o * GRID_STEP + m // self.block
+            wgt = np.where(lag < self.window, weights[np.minimum(lag, self.window - 1)], 0.0)
+            for f in PROBE_TONES_HZ[:2]:
+                w = 2 * np.pi * float(f) * (o * GRID_STEP * self.block + m) / self.fs
+                cols += [wgt * np.cos(w), -wgt * np.sin(w)]
+        self._part_w = np.array(cols, dtype=np.float32).T.copy()   # [GRID_STEP * D, 4 * parts]
 
     def block_phasor(self, index: np.ndarray, tone: int) -> np.ndarray:
         """``exp(-j 2 pi f i D / fs)`` for block indices ``i`` (int64), exact for any ``i``."""
@@ -76,12 +77,40 @@ class BlockCorrelator:
         frac = ((np.asarray(index, dtype=np.int64) % den) * (num % den)) % den / den
         return np.exp(-2j * np.pi * frac)
 
-    def process(self, samples: np.ndarray) -> np.ndarray:
-        """Correlate whole blocks with mark and space; see the class docstring for shapes."""
-        n_blocks = len(samples) // self.block
-        x = np.asarray(samples[: n_blocks * self.block], dtype=np.float32)
-        prod = x.reshape(n_blocks, self.block) @ self._w[:, :4]    # float32[k, 4]
-        return np.ascontiguousarray(prod.view(np.complex64).T)      # complex64[2, k]
+    def window_parts(self, samples: np.ndarray) -> np.ndarray:
+        """Parts of the one-bit mark and space correlators, per row of ``GRID_STEP`` blocks.
+
+        Takes ``float32[r * GRID_STEP * D]`` and returns ``complex64[2 * parts, r]``: row
+        ``2 * o + t`` (tone ``t``: mark 0, space 1) holds, for every row of samples, its
+        contribution as the ``o``-th row of a bit-long window. :meth:`part_energies` adds the
+        parts of consecutive rows.
+
+        Why: the detector only needs the windows on a half-bit grid, so a single matrix product
+        (samples @ the window weights, phases referenced to the window start) replaces the
+        per-block sums and their per-lag phase-step combination, which took more time than
+        the product itself.
+        """
+        size = GRID_STEP * self.block
+        n_rows = len(samples) // size
+        x = np.asarray(samples[: n_rows * size], dtype=np.float32)
+        prod = x.reshape(n_rows, size) @ self._part_w                # float32[r, 4 * parts]
+        return np.ascontiguousarray(prod.view(np.complex64).T)      # complex64[2 * parts, r]
+
+    def part_energies(self, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One-bit mark and space energies from ``complex64[2 * parts, r]`` window parts.
+
+        Returns ``(E_mark, E_space)``, each ``float32[n]`` with ``n = r - parts + 1``: element
+        ``g`` is ``|correlator|^2`` over the bit-long window starting at block
+        ``g * GRID_STEP``. The last ``parts - 1`` rows wait for the next call.
+        """
+        n = max(0, parts.shape[1] - self.parts + 1)
+        out = []
+        for t in (0, 1):
+            acc = parts[t, 0:n].copy()
+            for o in range(1, self.parts):
+                acc += parts[2 * o + t, o:o + n]
+            out.append((acc.real * acc.real + acc.imag * acc.imag).astype(np.float32))
+        return out[0], out[1]
 
     def frame_sums(self, samples: np.ndarray, frame_blocks: int,
                    tones: tuple[int, ...]) -> np.ndarray:
@@ -100,19 +129,3 @@ class BlockCorrelator:
         x = np.asarray(samples[: n_frames * size], dtype=np.float32).reshape(n_frames, size)
         return np.ascontiguousarray((x @ self._frame_w[1]).view(np.complex64))
 
-    def bit_energies(self, sums: np.ndarray, step: int = GRID_STEP
-                     ) -> tuple[np.ndarray, np.ndarray]:
-        """One-bit mark and space energies from ``complex64[2, k]`` block sums.
-
-        Returns ``(E_mark, E_space)``, each ``float32[n]`` with ``n = (k - window) // step + 1``:
-        element ``g`` is ``|correlator|^2`` over the bit-long window starting at block
-        ``g * step``. The detector needs no finer grid than half a bit (``step=2``).
-        """
-        n = max(0, (sums.shape[1] - self.window) // step + 1)
-        out = []
-        for t in (0, 1):
-            acc = sums[t, 0:step * n:step] * self._taps[t, 0]
-            for lag in range(1, self.window):
-                acc += sums[t, lag:lag + step * n:step] * self._taps[t, lag]
-            out.append((acc.real * acc.real + acc.imag * acc.imag).astype(np.float32))
-        return out[0], out[1]

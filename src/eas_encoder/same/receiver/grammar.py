@@ -112,18 +112,24 @@ def decode_header(llr: np.ndarray) -> GrammarResult:
     p_layout = float(np.exp(scores_arr[best] - _logsumexp(scores_arr, axis=0)))
     n_loc, station = hyps[best]
     ids = _layout(n_loc, station)
-    chars, log_conf = [], np.log(max(p_layout, 1e-300))
-    for i, k in enumerate(ids):
-        members = _MEMBERS[k]
-        if i >= n:
-            chars.append(chr(members[0]))
-            log_conf += -np.log(len(members))
-            continue
-        row = ll[i, members]
-        j = int(np.argmax(row))
-        chars.append(chr(members[j]))
-        log_conf += float(row[j] - _logsumexp(row, axis=0))
-    return GrammarResult("".join(chars), float(np.exp(log_conf)), n_loc, station)
+    # Per position, the best character of its class and its posterior; done one class at a
+    # time (a handful of classes) rather than one position at a time (up to 250).
+    codes = np.empty(len(ids), dtype=np.int64)
+    terms = np.empty(len(ids))
+    for k in np.unique(ids):
+        members = np.asarray(_MEMBERS[k])
+        pos = np.flatnonzero(ids == k)
+        seen, unseen = pos[pos < n], pos[pos >= n]
+        codes[unseen] = members[0]
+        terms[unseen] = -np.log(len(members))
+        if len(seen):
+            rows = ll[seen][:, members]
+            j = np.argmax(rows, axis=1)
+            codes[seen] = members[j]
+            terms[seen] = rows[np.arange(len(seen)), j] - _logsumexp(rows, axis=1)
+    log_conf = np.log(max(p_layout, 1e-300)) + float(np.sum(terms))
+    chars = bytes(codes.astype(np.uint8)).decode("ascii")
+    return GrammarResult(chars, float(np.exp(log_conf)), n_loc, station)
 
 
 _UNIT = np.array([_DIGIT] * 6 + [_DASH])
