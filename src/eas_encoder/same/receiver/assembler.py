@@ -23,8 +23,10 @@ __all__ = ["BurstAssembler", "GROUP_GAP_SECONDS", "DUPLICATE_WINDOW_SECONDS",
            "MIN_CONFIDENCE"]
 
 GROUP_GAP_SECONDS = 3.0
-"""Longest silence between bursts of one header: the rule's one second (+/-5 %, NWSI
-10-1712) with room for sloppy encoders and a lost burst's worth of slack."""
+"""Longest silence between bursts of one header, plus the length of the last burst heard:
+two pauses of one second (+/-5 %, NWSI 10-1712) around a lost middle burst of that length,
+with room for sloppy encoders. (A fixed 3 s split a 0.9 s header whose middle burst was lost
+at -3 % bit rate into two unconfirmed single bursts.)"""
 DUPLICATE_WINDOW_SECONDS = 30.0
 """A header identical to one reported less than this long before is the same activation."""
 EOM_WINDOW_SECONDS = 10.0
@@ -73,7 +75,7 @@ class BurstAssembler:
                                                 end=burst.end / self.fs))
             self._last_eom_end = burst.end
             return events
-        if self._group and (burst.start - self._group[-1].end > GROUP_GAP_SECONDS * self.fs
+        if self._group and (burst.start - self._group[-1].end > self._gap_limit()
                             or not _compatible(self._group[0], burst)):
             events += self._finish()
         self._group.append(burst)
@@ -83,9 +85,13 @@ class BurstAssembler:
 
     def tick(self, now: int) -> list[Event]:
         """Every burst starting before sample ``now`` has been delivered: close stale groups."""
-        if self._group and now - self._group[-1].end > GROUP_GAP_SECONDS * self.fs:
+        if self._group and now - self._group[-1].end > self._gap_limit():
             return self._finish()
         return []
+
+    def _gap_limit(self) -> float:
+        last = self._group[-1]
+        return GROUP_GAP_SECONDS * self.fs + (last.end - last.start)
 
     def flush(self) -> list[Event]:
         """End of stream: report whatever group is pending."""

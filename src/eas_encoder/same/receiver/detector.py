@@ -2,9 +2,11 @@
 
 Every burst opens with sixteen 0xAB bytes, sent LSB first as ``11010101`` (47 CFR 11.31(c)).
 The detector correlates the level-independent soft bit ``d = (Em - Es) / (Em + Es)`` with
-four bytes of that pattern at three bit-rate hypotheses (nominal and +/-2 %), so a +/-3 %
-bit-rate error still leaves at most a third of a bit of misalignment at the fourth byte. It
-only proposes where to look; the burst demodulator decides whether a burst is really there.
+four bytes of that pattern at five bit-rate hypotheses (nominal, +/-1.5 % and +/-3 %), so a
++/-3 % bit-rate error leaves at most a quarter of a bit of misalignment at the fourth byte.
+(Three hypotheses at 0 and +/-2 % lost two of three bursts in 4 % of trials at -2.9 % rate,
+-92 Hz offset and 12 dB Eb/N0; five lose none there and cost about 4 % more CPU.) It only
+proposes where to look; the burst demodulator decides whether a burst is really there.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ PATTERN_BITS = 32
 THRESHOLD = 0.45
 """Mean soft agreement (in [-1, 1]) over the pattern needed to propose a burst. Noise alone
 averages 0 with standard deviation 0.1 over 32 bits; a burst at Eb/N0 = 6 dB averages 0.7."""
-RATE_HYPOTHESES = (-0.02, 0.0, 0.02)
+RATE_HYPOTHESES = (-0.03, -0.015, 0.0, 0.015, 0.03)
 
 
 class PreambleDetector:
