@@ -126,7 +126,8 @@ def random_inputs(target, rng: random.Random):  # type: ignore[no-untyped-def]
 
 def _warm_up(target) -> None:  # type: ignore[no-untyped-def]
     """Run one input untimed: the first call pays for lazy imports and cached tables (over
-    a second for the receiver), which would otherwise show as the slowest input."""
+    a second for the receiver), which would otherwise show as the slowest input.
+    """
     try:
         target.run(target.generate(random.Random(0)))
     except Exception:  # noqa: BLE001, S110 - counted in the timed run, not here

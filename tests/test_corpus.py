@@ -1,6 +1,7 @@
 """The hostile-input corpus: every file gives its expected outcome (``tests/corpus/MANIFEST.csv``)
 through the library and through the CLI, where a failure is one line on stderr, a non-zero
-exit status and no traceback."""
+exit status and no traceback.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ STATION = "KXYZ/FM"
 @pytest.fixture(scope="session")
 def corpus_file(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Path of a corpus file: the committed one, or one made now when it is too large to
-    commit."""
+    commit.
+    """
     made = tmp_path_factory.mktemp("corpus")
 
     def path(name: str) -> Path:
@@ -83,7 +85,8 @@ def test_manifest_and_generator_agree() -> None:
 def test_committed_files_are_the_generated_ones() -> None:
     """The committed corpus is what make_corpus.py makes (so it can be rebuilt and trusted),
     and nothing over the size limit is committed. FLAC files carry the libsndfile version in
-    their metadata, so those are compared by decoded content only."""
+    their metadata, so those are compared by decoded content only.
+    """
     for name in make_corpus.FILES:
         committed = CORPUS / name
         data = make_corpus.make(name)
@@ -108,7 +111,8 @@ def test_library_outcome(row: dict[str, str], corpus_file) -> None:  # type: ign
 def test_cli_outcome(row: dict[str, str], corpus_file, capfd) -> None:  # type: ignore[no-untyped-def]
     """Through the CLI: errors are one stderr line and a non-zero exit with no traceback;
     successes exit 0 and print the expected header. The capture is at file-descriptor level,
-    so C libraries writing to stderr behind Python's back are caught too."""
+    so C libraries writing to stderr behind Python's back are caught too.
+    """
     rc = main(cli_args(row["entry_point"], corpus_file(row["file"])))
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err

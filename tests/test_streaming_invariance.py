@@ -1,6 +1,7 @@
 """Nothing lost: the streaming receiver reports the same events however its input is split,
 including splits inside bursts and at its own internal chunk edges, and ``decode`` over many
-files reports each file and is not stopped by a bad one."""
+files reports each file and is not stopped by a bad one.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ FS = 8000
 
 def _two_alerts() -> tuple[np.ndarray, list[int]]:
     """Two whole transmissions (header and EOM each) in speech-like programme audio, and
-    the sample indices where their bursts start, end and have their middle."""
+    the sample indices where their bursts start, end and have their middle.
+    """
     a, seg_a = transmission(TRUE_HEADERS[0], FS)
     b, seg_b = transmission(TRUE_HEADERS[1], FS)
     speech = next(programme("speech", 3.0, FS, seed=11)) * 0.3
@@ -79,14 +81,16 @@ def test_random_splits(seed: int, whole: list[Event]) -> None:
 
 def test_splits_at_burst_edges_and_middles(whole: list[Event]) -> None:
     """Blocks that end exactly at, one sample before and after each burst's start, middle
-    and end: every alert straddles a block edge somewhere."""
+    and end: every alert straddles a block edge somewhere.
+    """
     cuts = sorted({c + d for c in BURST_EDGES for d in (-1, 0, 1) if 0 < c + d < len(SIGNAL)})
     assert _feed(SIGNAL, cuts) == whole
 
 
 def test_splits_at_the_receivers_internal_chunk_edges(whole: list[Event]) -> None:
     """The receiver cuts input into fixed chunks of its own; blocks ending one sample
-    either side of those edges must not change anything."""
+    either side of those edges must not change anything.
+    """
     chunk = Receiver(FS)._chunk  # noqa: SLF001 - the edge this test is about
     cuts = sorted({k * chunk + d for k in range(1, len(SIGNAL) // chunk + 1)
                    for d in (-1, 0, 1) if 0 < k * chunk + d < len(SIGNAL)})
@@ -107,7 +111,8 @@ def test_other_rates_blocks_versus_whole(fs: int) -> None:
 
 def test_decode_many_files_reports_each_and_survives_a_bad_one(tmp_path, capfd) -> None:  # type: ignore[no-untyped-def]
     """``eas-encoder decode a.wav bad.wav c.wav``: a's and c's headers are both printed,
-    labelled with their files; bad.wav costs one stderr line and a non-zero exit."""
+    labelled with their files; bad.wav costs one stderr line and a non-zero exit.
+    """
     a, c, bad = tmp_path / "a.wav", tmp_path / "c.wav", tmp_path / "bad.wav"
     write_audio(a, transmission(TRUE_HEADERS[0], FS)[0], FS)
     write_audio(c, transmission(TRUE_HEADERS[1], FS)[0], FS)

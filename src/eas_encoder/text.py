@@ -69,7 +69,8 @@ def location_name(code: str) -> str:
     """Crawl name of one ``PSSCCC`` code: ``"Broomfield, CO"`` for a whole county (the word
     "County" dropped as on air; "Parish", "city" and the like kept), otherwise the plain
     description from :func:`eas_encoder.same.locations.describe_location` ("all of Texas",
-    "Northwest part of Los Angeles County, CA", "the United States")."""
+    "Northwest part of Los Angeles County, CA", "the United States").
+    """
     if len(code) == 6 and code.isdigit() and code[0] == "0" and code[3:] != "000":
         area = state_areas().get(code[1:3])
         county = county_name(code[1:])
@@ -98,7 +99,8 @@ def fit_list(items: Sequence[str], sep: str, budget: int,
 
 def article(word: str) -> str:
     """Indefinite article for ``word`` in its own case: ``"an"``/``"AN"`` before a vowel
-    letter, else ``"a"``/``"A"`` (a leading digit such as "911" takes "a")."""
+    letter, else ``"a"``/``"A"`` (a leading digit such as "911" takes "a").
+    """
     art = "an" if word[:1].upper() in "AEIOU" else "a"
     return art.upper() if word.isupper() else art
 

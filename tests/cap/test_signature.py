@@ -113,7 +113,8 @@ def test_real_samples(shared_reference) -> None:
 def test_key_that_does_not_match_the_certificate_is_refused(amber_bytes, originator_identity,
                                                             aggregator_identity) -> None:
     """Found by a first-time user: signing with one key and another's certificate gave an
-    alert whose signature verifies against neither; refuse to make it."""
+    alert whose signature verifies against neither; refuse to make it.
+    """
     key, _ = originator_identity
     _, other_cert = aggregator_identity
     with pytest.raises(ValueError, match="does not belong"):

@@ -142,7 +142,8 @@ def test_unwritable_output(capsys: pytest.CaptureFixture) -> None:
 
 def test_devices_are_written_into_not_replaced(capsys: pytest.CaptureFixture) -> None:
     """A rename over /dev/full once replaced the device node with a WAV (found by trying it
-    as root): devices are written into, and a full one is an error."""
+    as root): devices are written into, and a full one is an error.
+    """
     import os
     import stat
 

@@ -47,7 +47,8 @@ def _file(data: np.ndarray, fs: int, fmt: str = "WAV", subtype: str = "PCM_16") 
 
 def _float_wav(x: np.ndarray, fs: int) -> bytes:
     """Mono IEEE-float WAV written by hand: libsndfile's float WAVs carry a PEAK chunk with
-    the time of writing, which would make the corpus differ on every rebuild."""
+    the time of writing, which would make the corpus differ on every rebuild.
+    """
     data = np.asarray(x, dtype="<f4").tobytes()
     fmt = struct.pack("<HHIIHHH", 3, 1, fs, 4 * fs, 4, 32, 0)
     fact = struct.pack("<I", len(x))

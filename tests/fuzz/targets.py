@@ -282,7 +282,7 @@ def _cbs_run(data: bytes) -> bool:
             refused.append(True)
             continue
         refused.append(False)
-        assert isinstance(getattr(message, "text"), str)
+        assert isinstance(message.text, str)
     if len(data) >= 88 and len(data) % 88 == 0:
         # Several GSM pages in one list, the multi-page reassembly path.
         pages = [data[i:i + 88] for i in range(0, len(data), 88)]

@@ -1,5 +1,6 @@
 """Every subcommand, given bad input, fails with one line on stderr, a non-zero exit status
-and no traceback; ``--debug`` brings the traceback back."""
+and no traceback; ``--debug`` brings the traceback back.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ IDS = sorted(bad_invocations(Path("/tmp")))
 @pytest.mark.parametrize("case", IDS)
 def test_failure_is_one_line_and_non_zero(case: str, tmp_path: Path, capfd) -> None:  # type: ignore[no-untyped-def]
     """One stderr line, exit status > 0, no traceback, nothing read from outside the input,
-    and no output file left behind."""
+    and no output file left behind.
+    """
     rc = main(bad_invocations(tmp_path)[case])
     out, err = capfd.readouterr()
     assert rc != 0, (out, err)

@@ -51,7 +51,8 @@ def test_header_same_alphabet(text: str) -> None:
 
 def test_seeds_are_accepted() -> None:
     """The valid seeds pass their target unrefused, so mutations start from a real input
-    and the fuzz tests above are not merely re-testing the first length check."""
+    and the fuzz tests above are not merely re-testing the first length check.
+    """
     assert not TARGETS["header"].run(HEADER_SEEDS[0].encode("ascii"))
     assert not TARGETS["cap"].run(cap_seed())
     assert all(not TARGETS["audio"].run(seed) for seed in audio_seeds())

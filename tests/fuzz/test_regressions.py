@@ -1,5 +1,6 @@
 """Smallest inputs that reproduce what the long fuzz run found (see FUZZ_FINDINGS.md), kept
-as plain tests so a fix is confirmed and a regression caught without a long run."""
+as plain tests so a fix is confirmed and a regression caught without a long run.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def test_validate_reports_unknown_element_followed_by_text(data: bytes, profile:
 
 def test_serialized_year_before_1000_reads_back() -> None:
     """parse(serialize(a)) == a also for a four-digit year below 1000 (0341), which the
-    serializer must write as 0341, not 341 (CAP 1.2 §3.3.2 / xs:dateTime)."""
+    serializer must write as 0341, not 341 (CAP 1.2 §3.3.2 / xs:dateTime).
+    """
     alert = xml.parse(cap_seed().replace(b"<expires>2026-", b"<expires>0341-"))
     assert xml.parse(xml.serialize(alert)) == alert
 
@@ -44,7 +46,8 @@ def test_serialized_year_before_1000_reads_back() -> None:
 @pytest.mark.parametrize("reference", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+00:00"])
 def test_issue_time_near_the_ends_of_the_calendar(reference: str) -> None:
     """A reference time in year 1 or 9999 (a CAP <sent> of 0001-01-01 reaches here through
-    the CAP->SAME bridge) gives a date in range, not datetime's ValueError."""
+    the CAP->SAME bridge) gives a date in range, not datetime's ValueError.
+    """
     from datetime import datetime
 
     from eas_encoder.same.header import IssueTime

@@ -80,7 +80,8 @@ _BASIC, _EXTENSION, _ENCODE = _build_tables()
 
 def first_non_gsm7(text: str) -> int | None:
     """Index of the first character of ``text`` outside the GSM 7-bit default alphabet and its
-    extension table (3GPP TS 23.038 §6.2.1, §6.2.1.1), or ``None`` when every character fits."""
+    extension table (3GPP TS 23.038 §6.2.1, §6.2.1.1), or ``None`` when every character fits.
+    """
     for i, ch in enumerate(text):
         if ch not in _ENCODE:
             return i

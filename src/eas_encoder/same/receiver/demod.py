@@ -188,7 +188,8 @@ class _Correlator:
 
     def running(self, pos: np.ndarray) -> np.ndarray:
         """Running sums at sample positions ``pos`` (fractional, clipped): ``complex64[2, m]``
-        (mark, space), interpolated linearly between block boundaries."""
+        (mark, space), interpolated linearly between block boundaries.
+        """
         p = np.clip(pos, 0, self._n - 0.000001)
         p *= 1.0 / self.step
         i = p.astype(np.intp)
