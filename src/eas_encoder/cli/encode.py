@@ -7,9 +7,10 @@ import sys
 from datetime import UTC, datetime
 
 from ..audio import FORMATS, SUBTYPES, read_audio, resample, to_mono, write_audio
-from ..errors import EncodeError, HeaderError
+from ..errors import HeaderError
 from ..same.header import Header
 from ..same.locations import DEMO_LOCATION
+from ..same.modulator import check_sample_rate
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
 from ..speech import synthesize
@@ -125,8 +126,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the header, render the transmission and write it."""
     header = build_header(args)
     attention = args.attention or ("none" if header.event in _NO_ATTENTION_EVENTS else "eas")
-    if args.rate is not None and args.rate < 8000:
-        raise EncodeError("must be at least 8000 Hz", field="rate", value=args.rate)
+    check_sample_rate(args.rate)  # before any message file is read or spoken
     message = None
     if args.message is not None:
         samples, fs = read_audio(args.message)
