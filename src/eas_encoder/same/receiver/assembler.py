@@ -15,6 +15,7 @@ import numpy as np
 
 from ...errors import HeaderError
 from ..header import Header
+from ..waveform import EOM_TEXT
 from .demod import DemodBurst
 from .events import EndOfMessageEvent, Event, HeaderEvent, InvalidBurstEvent
 from .grammar import decode_header
@@ -108,7 +109,8 @@ class BurstAssembler:
         result = decode_header(total)
         start, end = group[0].start / self.fs, group[-1].end / self.fs
         text = result.text
-        dispute = _unresolved_dispute(group, text) or _single_cover(group, text)
+        dispute = (_unresolved_dispute(group, text) or _single_cover(group, text)
+                   or _pair_mismatch(group, text))
         if len(group) == 1 and not self.single_burst:
             return [InvalidBurstEvent(start=start, end=end, text=group[0].text, bursts=1,
                                       reason="single burst, not confirmed (47 CFR 11.33)",
@@ -141,9 +143,6 @@ class BurstAssembler:
                             low_confidence=len(group) == 1)]
 
 
-_NNNN_SIGN = np.where(((ord("N") >> np.arange(7)) & 1).astype(bool), 1.0, -1.0)
-
-
 def _eom_confidence(burst: DemodBurst) -> float:
     """Posterior probability that the four characters of an EOM burst are ``NNNN``."""
     llr = np.asarray(burst.llr[:4], dtype=np.float64)
@@ -154,8 +153,12 @@ def _eom_confidence(burst: DemodBurst) -> float:
 
 
 def _text_bits(text: str) -> np.ndarray:
+    """``bool[chars, 7]``: the seven significant bits of each character, LSB first."""
     ref = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
     return ((ref[:, None] >> np.arange(7)) & 1).astype(bool)
+
+
+_NNNN_SIGN = np.where(_text_bits(EOM_TEXT.decode("ascii")), 1.0, -1.0)
 
 
 def _unresolved_dispute(group: list[DemodBurst], text: str) -> str | None:
@@ -165,7 +168,9 @@ def _unresolved_dispute(group: list[DemodBurst], text: str) -> str | None:
     would blend two bursts that each carry a different header into a third text neither
     sent. So wherever bursts are each sure of opposite values of a bit, the text must side
     with a majority of two sure bursts against one; a one-to-one dispute (two bursts, or
-    three with one unsure) means no two bursts match there, and nothing is confirmed.
+    three with one unsure) means no two bursts match there, and nothing is confirmed. And a
+    character holding such a bit must be read whole by two bursts: a garbled burst can side
+    with an altered one on a single bit while reading neither's character.
     """
     if len(group) < 2:
         return None
@@ -184,9 +189,11 @@ def _unresolved_dispute(group: list[DemodBurst], text: str) -> str | None:
     agree = np.where(bits, says_one, says_zero)
     against = np.where(bits, says_zero, says_one)
     bad = disputed & ~((agree >= 2) & (against == 1))
-    if not bad.any():
+    readers = ((llr > 0) == bits[None]).all(axis=2).sum(axis=0)  # bursts reading each char
+    bad_chars = bad.any(axis=1) | (disputed.any(axis=1) & (readers < 2))
+    if not bad_chars.any():
         return None
-    char = int(np.nonzero(bad.any(axis=1))[0][0])
+    char = int(np.nonzero(bad_chars)[0][0])
     return (f"bursts disagree at character {char + 1} with no two matching "
             "(47 CFR 11.33: two of three must match)")
 
@@ -205,6 +212,23 @@ def _single_cover(group: list[DemodBurst], text: str) -> str | None:
         return None
     return (f"characters {alone[0] + 1} to {len(text)} were heard in one burst only "
             "(47 CFR 11.33: two of three must match)")
+
+
+def _pair_mismatch(group: list[DemodBurst], text: str) -> str | None:
+    """Why two bursts do not confirm ``text``, or ``None``.
+
+    With only two bursts, each must read ``text`` on its own: 47 CFR 11.33's "two of three
+    match", literally. Soft combining keeps its gain when all three bursts arrive; with two, a
+    damaged stretch of one burst carries no LLR weight, so the other burst's altered bits
+    would pass every soft test unopposed.
+    """
+    if len(group) != 2:
+        return None
+    for b in group:
+        if b.text[:len(text)] != text:
+            return ("the two bursts do not match each other "
+                    "(47 CFR 11.33: two of three must match)")
+    return None
 
 
 def _compatible(a: DemodBurst, b: DemodBurst) -> bool:
