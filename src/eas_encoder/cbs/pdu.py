@@ -1,14 +1,10 @@
 """3GPP TS 23.041 cell-broadcast messages: GSM 88-octet pages and the UMTS/LTE format.
 
-GSM format (TS 23.041 §9.4.1.2), one PDU per page::
-
-    serial number (2) | message identifier (2) | data coding scheme (1) | page parameter (1)
-    | content of message (82)
-
-UMTS format (TS 23.041 §9.4.2.2), also what LTE/NR phones receive, one PDU for all pages::
-
-    message type (1) = 1 | message identifier (2) | serial number (2) | data coding scheme (1)
-    | number of pages (1) | n x [ CBS-Message-Information-Page (82) | -Length (1) ]
+GSM format (TS 23.041 §9.4.1.2), one PDU per page, and UMTS format (TS 23.041 §9.4.2.2,
+also what LTE/NR phones receive), one PDU for all pages: the octet layouts are the tables
+:data:`~eas_encoder.cbs.layout.GSM_PAGE`, :data:`~eas_encoder.cbs.layout.UMTS_HEADER` and
+:data:`~eas_encoder.cbs.layout.UMTS_PAGE`, read by the encoder, the decoder and its length and
+field checks alike.
 
 Octet positions in errors count from 0 at the first octet of the PDU. A :class:`CbsMessage`
 holds the text of each page separately, so a decoded message re-encodes byte for byte even
@@ -38,6 +34,7 @@ from .gsm7 import (
     text_to_septets,
     unpack_septets,
 )
+from .layout import GSM_PAGE, UMTS_HEADER, UMTS_PAGE
 
 __all__ = [
     "GSM_PDU_OCTETS",
@@ -61,14 +58,14 @@ SPEC_SERIAL = "3GPP TS 23.041 §9.4.1.2.1"
 SPEC_PAGE = "3GPP TS 23.041 §9.4.1.2.4"
 SPEC_DCS = "3GPP TS 23.038 §5"
 
-GSM_PDU_OCTETS = 88
+GSM_PDU_OCTETS = GSM_PAGE.octets
 """A GSM-format page is exactly 88 octets: 6 header + 82 content (TS 23.041 §9.4.1.2)."""
 MAX_PAGES = 15
 """A message has 1 to 15 pages: the page parameter has 4-bit fields (TS 23.041 §9.4.1.2.4)."""
 UMTS_MESSAGE_TYPE_CBS = 0x01
 """Message type 1 = CBS message (TS 23.041 §9.4.2.2.1)."""
-_UMTS_HEADER_OCTETS = 7  # type, id(2), serial(2), DCS, number of pages
-_UMTS_PAGE_OCTETS = PAGE_OCTETS + 1
+_UMTS_HEADER_OCTETS = UMTS_HEADER.octets
+_UMTS_PAGE_OCTETS = UMTS_PAGE.octets
 
 
 class GeographicalScope(IntEnum):
@@ -363,21 +360,24 @@ class CbsMessage:
     # -- wire formats -----------------------------------------------------------------------
     def to_gsm_pdus(self) -> list[bytes]:
         """One 88-octet GSM-format PDU per page (TS 23.041 §9.4.1.2)."""
-        header = (self.serial_number.raw.to_bytes(2, "big")
-                  + self.message_identifier.to_bytes(2, "big") + bytes([self.dcs]))
         total = len(self.pages)
-        return [header + bytes([(n << 4) | total]) + self.page_content(n - 1)[0]
+        return [GSM_PAGE.pack({"serial_number": self.serial_number.raw,
+                               "message_identifier": self.message_identifier,
+                               "data_coding_scheme": self.dcs,
+                               "page_parameter": (n << 4) | total,
+                               "content": self.page_content(n - 1)[0]})
                 for n in range(1, total + 1)]
 
     def to_umts_pdu(self) -> bytes:
         """The UMTS/LTE-format PDU with all pages (TS 23.041 §9.4.2.2)."""
-        out = bytearray([UMTS_MESSAGE_TYPE_CBS])
-        out += self.message_identifier.to_bytes(2, "big")
-        out += self.serial_number.raw.to_bytes(2, "big")
-        out += bytes([self.dcs, len(self.pages)])
+        out = bytearray(UMTS_HEADER.pack({"message_type": UMTS_MESSAGE_TYPE_CBS,
+                                          "message_identifier": self.message_identifier,
+                                          "serial_number": self.serial_number.raw,
+                                          "data_coding_scheme": self.dcs,
+                                          "number_of_pages": len(self.pages)}))
         for i in range(len(self.pages)):
             content, used = self.page_content(i)
-            out += content + bytes([used])
+            out += UMTS_PAGE.pack({"content": content, "length": used})
         return bytes(out)
 
 
@@ -455,27 +455,29 @@ def _body_language(text: str, offset: int) -> str:
 
 
 def decode_gsm_page(pdu: bytes) -> GsmPage:
-    """Decode one 88-octet GSM-format page (TS 23.041 §9.4.1.2).
+    """Decode one 88-octet GSM-format page (TS 23.041 §9.4.1.2, table :data:`GSM_PAGE`).
 
     Raises:
         CbsError: wrong length, a page parameter that is not 1..15 of 1..15 with page <= total
             (octet 5), or content that cannot be decoded, naming the octet.
     """
     pdu = _check_bytes(pdu)
-    if len(pdu) != GSM_PDU_OCTETS:
+    if len(pdu) != GSM_PAGE.octets:
         raise CbsError(f"is {len(pdu)} octets; a GSM-format page is exactly "
-                       f"{GSM_PDU_OCTETS}", field="pdu", position=min(len(pdu),
-                                                                       GSM_PDU_OCTETS),
-                       spec=SPEC_GSM)
-    page, total = pdu[5] >> 4, pdu[5] & 0x0F
+                       f"{GSM_PAGE.octets}", field="pdu",
+                       position=min(len(pdu), GSM_PAGE.octets), spec=GSM_PAGE.clause)
+    f = GSM_PAGE.unpack(pdu)
+    param = GSM_PAGE["page_parameter"]
+    page, total = f["page_parameter"] >> 4, f["page_parameter"] & 0x0F
     if total == 0 or page == 0 or page > total:
         raise CbsError(f"page {page} of {total} is not a page of a 1-15 page message",
-                       field="page parameter", value=f"0x{pdu[5]:02X}", position=5,
-                       spec=SPEC_PAGE)
-    coding = parse_dcs(pdu[4])
-    text, language = _decode_content(pdu[6:], coding, 6, 4)
-    return GsmPage(SerialNumber.from_raw(int.from_bytes(pdu[0:2], "big")),
-                   int.from_bytes(pdu[2:4], "big"), pdu[4], page, total, language, text)
+                       field=param.label, value=f"0x{f['page_parameter']:02X}",
+                       position=param.offset, spec=param.clause)
+    coding = parse_dcs(f["data_coding_scheme"])
+    text, language = _decode_content(f["content"], coding, GSM_PAGE["content"].offset,
+                                     GSM_PAGE["data_coding_scheme"].offset)
+    return GsmPage(SerialNumber.from_raw(f["serial_number"]), f["message_identifier"],
+                   f["data_coding_scheme"], page, total, language, text)
 
 
 def decode_gsm(pdus: Sequence[bytes]) -> CbsMessage:
@@ -515,45 +517,51 @@ def decode_gsm(pdus: Sequence[bytes]) -> CbsMessage:
 
 
 def decode_umts(pdu: bytes) -> CbsMessage:
-    """Decode a UMTS/LTE-format message (TS 23.041 §9.4.2.2).
+    """Decode a UMTS/LTE-format message (TS 23.041 §9.4.2.2, tables :data:`UMTS_HEADER` and
+    :data:`UMTS_PAGE`).
 
     Raises:
         CbsError: message type not 1 (octet 0), number of pages not 1-15 (octet 6), a length
             that does not match the page count, or a page length above 82 (naming its octet).
     """
     pdu = _check_bytes(pdu)
-    if len(pdu) < _UMTS_HEADER_OCTETS:
+    if len(pdu) < UMTS_HEADER.octets:
         raise CbsError(f"is {len(pdu)} octets; a UMTS-format message has at least "
-                       f"{_UMTS_HEADER_OCTETS + _UMTS_PAGE_OCTETS}", field="pdu",
-                       position=len(pdu), spec=SPEC_UMTS)
-    if pdu[0] != UMTS_MESSAGE_TYPE_CBS:
-        raise CbsError("must be 1 (CBS message)", field="message type",
-                       value=f"0x{pdu[0]:02X}", position=0, spec="3GPP TS 23.041 §9.4.2.2.1")
-    count = pdu[6]
+                       f"{UMTS_HEADER.octets + UMTS_PAGE.octets}", field="pdu",
+                       position=len(pdu), spec=UMTS_HEADER.clause)
+    f = UMTS_HEADER.unpack(pdu)
+    if f["message_type"] != UMTS_MESSAGE_TYPE_CBS:
+        mt = UMTS_HEADER["message_type"]
+        raise CbsError("must be 1 (CBS message)", field=mt.label,
+                       value=f"0x{f['message_type']:02X}", position=mt.offset, spec=mt.clause)
+    count = f["number_of_pages"]
+    npf = UMTS_HEADER["number_of_pages"]
     if not 1 <= count <= MAX_PAGES:
-        raise CbsError(f"must be 1-{MAX_PAGES}", field="number of pages", value=count,
-                       position=6, spec="3GPP TS 23.041 §9.4.2.2.5")
-    expected = _UMTS_HEADER_OCTETS + count * _UMTS_PAGE_OCTETS
+        raise CbsError(f"must be 1-{MAX_PAGES}", field=npf.label, value=count,
+                       position=npf.offset, spec=npf.clause)
+    expected = UMTS_HEADER.octets + count * UMTS_PAGE.octets
     if len(pdu) != expected:
         raise CbsError(f"is {len(pdu)} octets; {count} page(s) make {expected}",
-                       field="pdu", position=min(len(pdu), expected),
-                       spec="3GPP TS 23.041 §9.4.2.2.5")
-    coding = parse_dcs(pdu[5])
+                       field="pdu", position=min(len(pdu), expected), spec=npf.clause)
+    coding = parse_dcs(f["data_coding_scheme"])
     texts = []
     language = coding.language
+    length = UMTS_PAGE["length"]
     for i in range(count):
-        start = _UMTS_HEADER_OCTETS + i * _UMTS_PAGE_OCTETS
-        used = pdu[start + PAGE_OCTETS]
+        start = UMTS_HEADER.octets + i * UMTS_PAGE.octets
+        page = UMTS_PAGE.unpack(pdu, start)
+        used = page["length"]
         if used > PAGE_OCTETS:
             raise CbsError(f"page {i + 1} length must be 0-{PAGE_OCTETS}",
                            field="CBS-Message-Information-Length", value=used,
-                           position=start + PAGE_OCTETS, spec="3GPP TS 23.041 §9.4.2.2.5")
-        text, lang = _decode_content(pdu[start:start + PAGE_OCTETS], coding, start, 5, used)
+                           position=start + length.offset, spec=length.clause)
+        text, lang = _decode_content(page["content"], coding,
+                                     start + UMTS_PAGE["content"].offset,
+                                     UMTS_HEADER["data_coding_scheme"].offset, used)
         language = language or lang
         texts.append(text)
-    return CbsMessage(int.from_bytes(pdu[1:3], "big"),
-                      SerialNumber.from_raw(int.from_bytes(pdu[3:5], "big")), pdu[5],
-                      tuple(texts), language)
+    return CbsMessage(f["message_identifier"], SerialNumber.from_raw(f["serial_number"]),
+                      f["data_coding_scheme"], tuple(texts), language)
 
 
 def decode(pdus: bytes | Sequence[bytes]) -> CbsMessage:
