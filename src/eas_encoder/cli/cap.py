@@ -21,7 +21,7 @@ from ..errors import CapError
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
-from .encode import parse_issued
+from .encode import check_format_matches_name, check_not_nested, parse_issued, warn_if_long
 
 EXAMPLES = """\
 examples:
@@ -73,6 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"peak level of tones in dBFS (default {DEFAULT_LEVEL_DBFS:g})")
     w.add_argument("--format", choices=FORMATS, help="default: from the file name, else wav")
     w.add_argument("--voice", help="espeak-ng voice for TTS (default from the info language)")
+    w.add_argument("--allow-nested", action="store_true",
+                   help="accept an audio resource that itself contains a SAME header or EOM")
     w.add_argument("--no-message", action="store_true",
                    help="header, attention signal and EOM only (no audio or TTS message)")
     w.set_defaults(func=run_to_wav)
@@ -187,10 +189,15 @@ def run_to_same(args: argparse.Namespace) -> int:
 
 def run_to_wav(args: argparse.Namespace) -> int:
     """Translate the alert and render header x3, attention, message, EOM x3 to audio."""
+    check_format_matches_name(args.output, args.format)
     act = _activation(args)
     base = None if args.file == "-" else Path(args.file).resolve().parent
     message = None if args.no_message else message_audio(act, args.rate, base_dir=base,
                                                          voice=args.voice)
+    if message is not None:
+        if act.audio and not args.allow_nested:
+            check_not_nested(message, args.rate, act.audio.resource_desc or "audio resource")
+        warn_if_long(len(message) / args.rate)
     tx = encode_transmission(act.header, fs=args.rate, attention=args.attention,
                              attention_seconds=args.attention_seconds, message=message,
                              level_dbfs=args.level)

@@ -52,6 +52,9 @@ def _int(text: str) -> int:
 def run_encode(args: argparse.Namespace) -> int:
     """Print the PDUs as upper-case hex, one per line; the UCS-2 note goes to stderr."""
     text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
+    if not text.strip():
+        raise CbsError("is empty; a page needs some text to show", field="text", value=text,
+                       spec="3GPP TS 23.041 §9.4.1.2.4")
     try:
         serial = SerialNumber(args.scope, args.code, args.update)
     except ValueError as exc:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ..audio import open_stream
 from ..errors import EasError
 from ..same.decoder import Event, HeaderEvent, Receiver
+from ..same.locations import is_listed_county
 from ..same.receiver.assembler import MIN_CONFIDENCE
 from . import terminal_text
 
@@ -25,6 +26,7 @@ so a live pipe loses no latency, while a file is read with little per-block over
 EXAMPLES = """\
 output: one line per event, as it is decoded:
   HEADER  <start>-<end>s ZCZC-...- bursts=3 corrected=0 confidence=1.000
+                                    [unlisted=PSSCCC,...]  (counties no table lists)
   EOM     <start>-<end>s NNNN
   ATTN    <start>-<end>s eas 853.02+960.01 Hz 8.00s
   INVALID <start>-<end>s <reason>: <text>        (with --verbose or --json)
@@ -59,9 +61,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bursts", action="store_true", help="also report every burst")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="also print invalid bursts (never alerts)")
-    p.add_argument("--min-confidence", type=float, default=MIN_CONFIDENCE, metavar="P",
-                   help=f"posterior probability a header needs (default {MIN_CONFIDENCE})")
+    p.add_argument("--min-confidence", type=probability, default=MIN_CONFIDENCE, metavar="P",
+                   help=f"posterior probability a header needs, in (0, 1] (default "
+                        f"{MIN_CONFIDENCE})")
     p.set_defaults(func=run)
+
+
+def probability(text: str) -> float:
+    """An ``argparse`` type: a number in (0, 1] (above 1 no header could ever be reported;
+    0 or below would report noise).
+    """
+    try:
+        p = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < p <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is outside (0, 1]: a posterior "
+                                         "probability above 0 and at most 1")
+    return p
 
 
 def stream_events(source: str, *, rate: int | None = None,
@@ -81,14 +98,23 @@ def stream_events(source: str, *, rate: int | None = None,
         yield source, event
 
 
+def unlisted_locations(event: HeaderEvent) -> list[str]:
+    """The header's well-formed location codes that no table lists: reported, flagged, never
+    dropped (an off-air alert is shown as received).
+    """
+    return [c for c in event.header.locations if not is_listed_county(c)]
+
+
 def format_event(event: Event, *, describe: bool = False) -> str:
     """One human-readable line (plus description lines for a header when asked)."""
     span = f"{event.start:8.2f}-{event.end:.2f}s"
     kind = event.kind
     if isinstance(event, HeaderEvent):
+        unlisted = unlisted_locations(event)
         line = (f"HEADER  {span} {event.text} bursts={event.bursts} "
                 f"corrected={event.bits_corrected} confidence={event.confidence:.3f}"
-                + (" LOW-CONFIDENCE" if event.low_confidence else ""))
+                + (" LOW-CONFIDENCE" if event.low_confidence else "")
+                + (f" unlisted={','.join(unlisted)}" if unlisted else ""))
         if describe:
             from ..same.describe import describe_header
 
@@ -136,6 +162,8 @@ def _decode_one(args: argparse.Namespace, name: str, show_invalid: bool, many: b
             continue
         if args.json:
             d = {"file": source, **event.to_dict()}
+            if isinstance(event, HeaderEvent):
+                d["unlisted_locations"] = unlisted_locations(event)
             if args.describe and isinstance(event, HeaderEvent):
                 from ..same.describe import describe_header
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
 
 from ..audio import FORMATS, SUBTYPES, read_audio, resample, to_mono, write_audio
-from ..errors import HeaderError
+from ..errors import AudioError, EncodeError, HeaderError
 from ..same.header import Header
-from ..same.locations import DEMO_LOCATION
+from ..same.locations import DEMO_LOCATION, check_listed_county
 from ..same.modulator import check_sample_rate
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
-from ..speech import synthesize
+from ..speech import MAX_TTS_CHARACTERS, synthesize
 
 # Built-in defaults: a practice/demo warning for the NWS demonstration area, so a file made
 # with no options can never match a real county on a receiver.
@@ -24,6 +27,13 @@ DEFAULT_DURATION = "0015"
 DEFAULT_STATION = "EASENCDR"
 # Header-only events: no attention signal unless asked (47 CFR 11.61: RWT is header + EOM).
 _NO_ATTENTION_EVENTS = {"RWT"}
+DEFAULT_VOICE = "en-us"
+LONG_MESSAGE_SECONDS = 120.0
+"""Message audio longer than this draws a warning: decoders need record only two minutes of
+message audio (47 CFR 11.33(a)(3)(i)), so a relaying station may cut the rest."""
+TTS_CHUNK_CHARACTERS = 1500
+"""Long TTS text is spoken in pieces of about this many characters (about a minute each at
+150 words per minute), so progress can be shown between them."""
 
 EXAMPLES = """\
 examples:
@@ -61,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"station id, up to 8 characters, '/' for '-' (default "
                         f"{DEFAULT_STATION})")
     h.add_argument("--allow-unlisted", action="store_true",
-                   help="allow originator/event codes not in the tables")
+                   help="allow originator/event/county codes not in the tables")
     a = p.add_argument_group("audio")
     a.add_argument("--attention", choices=("eas", "nwr", "none"),
                    help="attention signal: eas 853+960 Hz, nwr 1050 Hz, none "
@@ -71,6 +81,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     m = a.add_mutually_exclusive_group()
     m.add_argument("--message", metavar="FILE", help="spoken message audio file (any rate)")
     m.add_argument("--tts", metavar="TEXT", help="speak TEXT with espeak-ng as the message")
+    m.add_argument("--tts-file", metavar="FILE|-",
+                   help="speak the UTF-8 text of FILE (or stdin) as the message")
+    a.add_argument("--voice", default=DEFAULT_VOICE,
+                   help=f"espeak-ng voice for --tts/--tts-file (default {DEFAULT_VOICE})")
+    a.add_argument("--allow-nested", action="store_true",
+                   help="accept message audio that itself contains a SAME header or EOM "
+                        "(refused by default: receivers would act on it)")
     a.add_argument("--rate", type=int, default=DEFAULT_SAMPLE_RATE,
                    help=f"sample rate in Hz, 8000 to 192000 (default {DEFAULT_SAMPLE_RATE})")
     a.add_argument("--level", type=float, default=DEFAULT_LEVEL_DBFS, metavar="DBFS",
@@ -84,27 +101,74 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+ISSUED_YEARS = (1997, 2099)
+"""Years ``--issued`` may name: EAS replaced EBS on 1 January 1997 (47 CFR 11.1), and a
+header carries only the day of the year (47 CFR 11.31(c) JJJHHMM), so a receiver infers the
+year near its own clock; a far-off year is a typo, never a useful alert."""
+
+
 def parse_issued(text: str) -> datetime:
     """``now`` or an ISO 8601 time with a zone (``Z`` or ``+HH:MM``) -> aware datetime.
 
     Raises:
-        HeaderError: field ``issued`` for unparseable or naive times.
+        HeaderError: field ``issued`` for unparseable, impossible (``2026-02-30``: day out
+            of range), naive times, or a year outside :data:`ISSUED_YEARS`.
     """
     if text.strip().lower() == "now":
         return datetime.now(UTC)
     try:
         when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise HeaderError("is not an ISO 8601 time (e.g. 2026-11-29T08:00Z)", field="issued",
-                          value=text) from None
+    except ValueError as exc:
+        # A well-shaped time with an impossible field gets the field's own reason
+        # ("day is out of range for month"), not "not an ISO 8601 time".
+        why = str(exc)
+        rule = (why.replace("is out", "out") if "Invalid isoformat" not in why
+                else "is not an ISO 8601 time (e.g. 2026-11-29T08:00Z)")
+        raise HeaderError(rule, field="issued", value=text) from None
     if when.tzinfo is None:
         raise HeaderError("has no time zone; add Z for UTC or an offset like -06:00",
+                          field="issued", value=text, spec="47 CFR 11.31(c)")
+    lo, hi = ISSUED_YEARS
+    if not lo <= when.year <= hi:
+        raise HeaderError(f"year must be {lo}-{hi} (the header carries only the day of the "
+                          "year; receivers infer the year from their clock)",
                           field="issued", value=text, spec="47 CFR 11.31(c)")
     return when
 
 
+_NAMED_FORMATS = {"wav": "wav", "wave": "wav", "flac": "flac", "raw": "raw", "s16": "raw",
+                  "pcm": "raw"}
+
+
+def check_format_matches_name(output: str, format: str | None) -> None:
+    """Refuse ``--format`` naming one format while ``-o`` names another (``--format flac -o
+    x.wav``): players trust the extension, so the file would be mislabelled. An extension
+    that names no format (``.bin``, a device) leaves ``--format`` in charge.
+
+    Raises:
+        AudioError: field ``--format``, naming both formats.
+    """
+    if format is None or output == "-":
+        return
+    named = _NAMED_FORMATS.get(Path(output).suffix.lower().lstrip("."))
+    if named is not None and named != format:
+        raise AudioError(f"does not match the output name {output!r} ({named}); the "
+                         "extension must name the format written, or drop --format",
+                         field="--format", value=format)
+
+
 def build_header(args: argparse.Namespace) -> Header:
-    """The header from ``--header`` or from the field options with the built-in defaults."""
+    """The header from ``--header`` or from the field options with the built-in defaults;
+    a county the tables do not list is refused unless ``--allow-unlisted``.
+    """
+    header = _header_from_args(args)
+    if not args.allow_unlisted:
+        for code in header.locations:
+            check_listed_county(code)
+    return header
+
+
+def _header_from_args(args: argparse.Namespace) -> Header:
     fields = ("org", "event", "location", "duration", "issued", "station")
     if args.header is not None:
         given = [f"--{f}" for f in fields if getattr(args, f) is not None]
@@ -122,8 +186,96 @@ def build_header(args: argparse.Namespace) -> Header:
     )
 
 
+def read_tts_file(name: str) -> str:
+    """The text of ``--tts-file`` (``-`` = stdin), read no further than the TTS limit.
+
+    Raises:
+        EncodeError: field ``--tts-file`` when unreadable or not UTF-8.
+    """
+    limit = MAX_TTS_CHARACTERS * 4 + 1  # UTF-8 is at most 4 bytes a character
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(limit)
+        else:
+            with open(name, "rb") as f:
+                data = f.read(limit)
+    except OSError as exc:
+        raise EncodeError(f"cannot be read ({exc.strerror})", field="--tts-file",
+                          value=name) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EncodeError("is not UTF-8 text", field="--tts-file", value=name,
+                          position=exc.start) from None
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """``text`` cut after sentence ends (else spaces) into pieces of about ``size``."""
+    pieces: list[str] = []
+    while len(text) > size:
+        cut = max(text.rfind(". ", 0, size), text.rfind("! ", 0, size),
+                  text.rfind("? ", 0, size), text.rfind("\n", 0, size))
+        if cut <= 0:
+            cut = text.rfind(" ", 0, size)
+        cut = size if cut <= 0 else cut + 1
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [p for p in [*pieces, text] if p.strip()]
+
+
+def speak(text: str, fs: int, voice: str) -> np.ndarray:
+    """Speak ``text`` at ``fs`` Hz with espeak-ng; a long text in pieces, with progress on
+    stderr after each piece.
+
+    Raises:
+        EncodeError: field ``tts`` as :func:`~eas_encoder.speech.synthesize`.
+    """
+    if len(text) > MAX_TTS_CHARACTERS:
+        raise EncodeError(f"is longer than {MAX_TTS_CHARACTERS} characters", field="tts",
+                          value=f"{len(text)} characters")
+    pieces = _pieces(text, TTS_CHUNK_CHARACTERS) if text.strip() else [text]
+    if len(pieces) == 1:
+        return synthesize(text, fs, voice=voice)
+    parts, done = [], 0
+    for piece in pieces:
+        parts.append(synthesize(piece, fs, voice=voice))
+        done += len(piece)
+        print(f"speaking: {done}/{len(text)} characters ({100 * done // len(text)} %)",
+              file=sys.stderr, flush=True)
+    return np.concatenate(parts)
+
+
+def check_not_nested(message: np.ndarray, fs: int, source: str) -> None:
+    """Refuse message audio that itself carries a SAME header or EOM (47 CFR 11.31): aired
+    inside an alert, receivers would act on it as a second alert or end the first early.
+    The project's own receiver listens, single bursts included.
+
+    Raises:
+        EncodeError: field ``--message`` naming what was found and where.
+    """
+    from ..same.decoder import HeaderEvent, decode  # the receiver only when a file is given
+
+    found = [e for e in decode(message, fs, single_burst=True)
+             if isinstance(e, HeaderEvent) or e.kind == "eom"]
+    if found:
+        e = found[0]
+        what = f"SAME header {e.text}" if isinstance(e, HeaderEvent) else "an EOM (NNNN)"
+        raise EncodeError(f"contains {what} at {e.start:.2f} s; receivers would act on it "
+                          "(pass --allow-nested to send it anyway)", field="--message",
+                          value=source, spec="47 CFR 11.31")
+
+
+def warn_if_long(seconds: float) -> None:
+    """A warning on stderr for message audio beyond :data:`LONG_MESSAGE_SECONDS`."""
+    if seconds > LONG_MESSAGE_SECONDS:
+        print(f"warning: the message is {seconds:.0f} s long; EAS decoders need record only "
+              f"{LONG_MESSAGE_SECONDS:.0f} s (47 CFR 11.33(a)(3)(i)), so a relay may cut it",
+              file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the header, render the transmission and write it."""
+    check_format_matches_name(args.output, args.format)
     header = build_header(args)
     attention = args.attention or ("none" if header.event in _NO_ATTENTION_EVENTS else "eas")
     check_sample_rate(args.rate)  # before any message file is read or spoken
@@ -131,8 +283,13 @@ def run(args: argparse.Namespace) -> int:
     if args.message is not None:
         samples, fs = read_audio(args.message)
         message = resample(to_mono(samples), fs, args.rate)
-    elif args.tts is not None:
-        message = synthesize(args.tts, args.rate)
+        if not args.allow_nested:
+            check_not_nested(message, args.rate, args.message)
+    elif args.tts is not None or args.tts_file is not None:
+        text = args.tts if args.tts is not None else read_tts_file(args.tts_file)
+        message = speak(text, args.rate, args.voice)
+    if message is not None:
+        warn_if_long(len(message) / args.rate)
     tx = encode_transmission(header, fs=args.rate, attention=attention,
                              attention_seconds=args.attention_seconds, message=message,
                              level_dbfs=args.level)

@@ -23,6 +23,8 @@ __all__ = [
     "state_areas",
     "county_name",
     "check_location",
+    "check_listed_county",
+    "is_listed_county",
     "describe_location",
     "NATIONAL_LOCATION",
     "DEMO_LOCATION",
@@ -109,6 +111,55 @@ def check_location(code: str, *, lenient: bool = False) -> str:
     return code
 
 
+@cache
+def _counties_by_state() -> dict[str, tuple[str, ...]]:
+    by_state: dict[str, list[str]] = {}
+    for sscc in _counties():
+        by_state.setdefault(sscc[:2], []).append(sscc[2:])
+    return {ss: tuple(sorted(cccs)) for ss, cccs in by_state.items()}
+
+
+def is_listed_county(code: str) -> bool:
+    """Whether a six-digit ``PSSCCC`` names a place the tables know: the nation, the demo
+    area, a whole state (``CCC`` 000), a marine zone (not listed by county), or a county of a
+    state whose counties are listed. A state with no county list is given the benefit of the
+    doubt (``True``): only what the tables can contradict is called unknown.
+    """
+    if code in (NATIONAL_LOCATION, DEMO_LOCATION) or code[3:] == "000":
+        return True
+    area = state_areas().get(code[1:3])
+    if area is None:
+        return False
+    listed = _counties_by_state().get(code[1:3])
+    return area.kind != "state" or not listed or code[3:] in listed
+
+
+def check_listed_county(code: str) -> str:
+    """Refuse a well-formed ``PSSCCC`` whose county is not in the Census county tables
+    (``006999`` is no county of California), naming the state's listed range and the nearest
+    listed counties. The receiver never calls this: an off-air code is reported, not dropped.
+
+    Raises:
+        HeaderError: field ``location``, with the state's listed county codes
+            (47 CFR 11.31(c): ``CCC`` is the FIPS county code).
+    """
+    if is_listed_county(code):
+        return code
+    ss, ccc = code[1:3], code[3:]
+    area = state_areas().get(ss)
+    if area is None:  # check_location already refuses these in strict mode
+        raise HeaderError(f"unknown state/territory/marine code SS={ss}", field="location",
+                          value=code, spec="47 CFR 11.31(f)")
+    listed = _counties_by_state()[ss]
+    near = sorted(listed, key=lambda c: (abs(int(c) - int(ccc)), c))[:2]
+    names = ", ".join(f"{c} {county_name(ss + c)}" for c in sorted(near))
+    raise HeaderError(
+        f"no county {ccc} in {area.name} ({area.abbreviation} county codes run "
+        f"{listed[0]}-{listed[-1]}; nearest: {names}; 000 is the whole state); "
+        "pass --allow-unlisted to use it anyway",
+        field="location", value=code, spec=SPEC)
+
+
 def describe_location(code: str) -> str:
     """Plain-English place for a ``PSSCCC`` code, e.g. ``"Los Angeles County, CA"``,
     ``"all of California"``, ``"Northwest Los Angeles County, CA"``, ``"the United States"``.
@@ -130,7 +181,8 @@ def describe_location(code: str) -> str:
         text = f"all of {area.name}"
     else:
         county = county_name(ss + ccc)
-        text = f"{county}, {area.abbreviation}" if county else f"county {ccc}, {area.abbreviation}"
+        text = (f"{county}, {area.abbreviation}" if county
+                else f"county {ccc}, {area.abbreviation} (unknown county)")
     if p != "0":
         text = f"{subdivisions().get(p, 'part ' + p)} part of {text}"
     return text

@@ -1,0 +1,178 @@
+"""What a first-time user hit (issue 16): input that must be refused or flagged, each with one
+line on stderr, exit code 2 and no output file; and what must still go through.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from eas_encoder.cli import encode as encode_cli
+from eas_encoder.cli import main
+
+ESPEAK = shutil.which("espeak-ng")
+UNLISTED = "ZCZC-CIV-CAE-006999+0130-3330800-KXYZ/FM -"
+
+
+def _one_error(capsys: pytest.CaptureFixture) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_unknown_county_refused_by_encode_naming_the_range(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "a.wav"
+    assert main(["encode", "--location", "006999", "-o", str(out)]) == 2
+    err = _one_error(capsys)
+    assert "006999" in err and "California" in err and "001-115" in err
+    assert "Yuba County" in err and "--allow-unlisted" in err
+    assert not out.exists()
+    assert main(["encode", "--header", UNLISTED, "-o", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_unknown_county_allowed_on_request_and_decoded_flagged(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "a.wav"
+    assert main(["encode", "--header", UNLISTED, "--allow-unlisted", "--rate", "8000",
+                 "--attention", "none", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["decode", str(out)]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("HEADER") and "006999" in line and "unlisted=006999" in line
+    assert main(["decode", "--json", str(out)]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert first["unlisted_locations"] == ["006999"]
+
+
+def test_listed_places_are_not_flagged(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for loc in ("006037", "006000", "000000", "999000", "057450", "106037"):
+        assert main(["describe", f"ZCZC-CIV-CAE-{loc}+0130-3330800-KXYZ/FM -"]) == 0, loc
+    assert "unknown" not in capsys.readouterr().out
+
+
+def test_describe_refuses_unknown_county_unless_allowed(capsys: pytest.CaptureFixture) -> None:
+    assert main(["describe", UNLISTED]) == 2
+    assert "no county 999 in California" in _one_error(capsys)
+    assert main(["describe", "--allow-unlisted", UNLISTED]) == 0
+    assert "county 999, CA (unknown county)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["2", "-1", "0", "nan", "x"])
+def test_min_confidence_outside_0_1_refused(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                            value: str) -> None:
+    assert main(["decode", "--min-confidence", value, str(tmp_path / "none.wav")]) == 2
+    assert "--min-confidence" in _one_error(capsys)
+
+
+@pytest.mark.parametrize(("issued", "words"), [
+    ("1900-01-01T00:00Z", "1997-2099"),
+    ("9999-12-31T23:00Z", "1997-2099"),
+    ("2026-02-30T08:00Z", "day out of range"),
+    ("2026-13-01T08:00Z", "month must be in 1..12"),
+    ("tomorrow", "not an ISO 8601 time"),
+])
+def test_issued_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture, issued: str,
+                             words: str) -> None:
+    out = tmp_path / "a.wav"
+    assert main(["encode", "--issued", issued, "-o", str(out)]) == 2
+    assert words in _one_error(capsys)
+    assert not out.exists()
+
+
+def test_format_must_match_the_output_name(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "x.wav"
+    assert main(["encode", "--format", "flac", "-o", str(out)]) == 2
+    assert "does not match the output name" in _one_error(capsys)
+    assert not out.exists()
+    other = tmp_path / "x.bin"  # an extension naming no format: --format decides
+    assert main(["encode", "--format", "flac", "--rate", "8000", "-o", str(other)]) == 0
+    assert sf.info(str(other)).format == "FLAC"
+
+
+def test_message_audio_with_a_nested_header_refused(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    inner = tmp_path / "inner.wav"
+    assert main(["encode", "--rate", "8000", "--attention", "none", "-o", str(inner)]) == 0
+    out = tmp_path / "outer.wav"
+    capsys.readouterr()
+    assert main(["encode", "--message", str(inner), "--rate", "8000", "-o", str(out)]) == 2
+    err = _one_error(capsys)
+    assert "ZCZC-EAS-DMO-999000" in err and "--allow-nested" in err
+    assert not out.exists()
+    assert main(["encode", "--message", str(inner), "--allow-nested", "--rate", "8000",
+                 "-o", str(out)]) == 0
+
+
+def test_plain_message_audio_accepted_long_one_warned(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    msg = tmp_path / "msg.wav"
+    t = np.arange(8000 * 130) / 8000
+    sf.write(str(msg), 0.3 * np.sin(2 * np.pi * 440 * t), 8000)
+    out = tmp_path / "a.wav"
+    assert main(["encode", "--message", str(msg), "--rate", "8000", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the message is 130 s long" in err and "11.33(a)(3)(i)" in err
+
+
+def test_cbs_encode_empty_text_refused(capsys: pytest.CaptureFixture) -> None:
+    for text in ("", "   "):
+        assert main(["cbs", "encode", "--id", "4379", text]) == 2
+        assert "empty" in _one_error(capsys)
+
+
+def test_long_tts_spoken_in_pieces_with_progress(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    spoken: list[tuple[str, str]] = []
+
+    def fake(text: str, fs: int, *, voice: str) -> np.ndarray:
+        spoken.append((text, voice))
+        return np.zeros(len(text), dtype=np.float32)
+
+    monkeypatch.setattr(encode_cli, "synthesize", fake)
+    text = "This is a test of a long message. " * 200
+    x = encode_cli.speak(text, 8000, "es")
+    assert "".join(t for t, _ in spoken) == text and len(x) == len(text)
+    assert len(spoken) > 3 and {v for _, v in spoken} == {"es"}
+    assert all(t.endswith(".") for t, _ in spoken[:-1])  # cut between sentences
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == len(spoken) and lines[-1].endswith("(100 %)")
+    encode_cli.speak("Short.", 8000, "en-us")
+    assert capsys.readouterr().err == ""
+
+
+def test_tts_over_the_limit_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    text = tmp_path / "long.txt"
+    text.write_text("word " * 4001, "utf-8")
+    assert main(["encode", "--tts-file", str(text), "-o", str(tmp_path / "a.wav")]) == 2
+    assert "longer than 20000 characters" in _one_error(capsys)
+
+
+def test_tts_file_unreadable_or_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["encode", "--tts-file", str(tmp_path / "no.txt"), "-o",
+                 str(tmp_path / "a.wav")]) == 2
+    assert "--tts-file" in _one_error(capsys)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9")
+    assert main(["encode", "--tts-file", str(bad), "-o", str(tmp_path / "a.wav")]) == 2
+    assert "not UTF-8" in _one_error(capsys)
+
+
+@pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed")
+def test_tts_file_from_stdin_with_a_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("Prueba.".encode())))
+    out = tmp_path / "a.wav"
+    assert main(["encode", "--tts-file", "-", "--voice", "es", "--rate", "8000",
+                 "-o", str(out)]) == 0
+    assert sf.info(str(out)).duration > 8 + 3 * 2
