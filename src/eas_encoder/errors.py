@@ -17,6 +17,7 @@ __all__ = [
     "CapError",
     "CbsError",
     "ConformanceError",
+    "ConfigError",
 ]
 
 
@@ -88,3 +89,9 @@ class CbsError(EasError):
 
 class ConformanceError(EasError):
     """Audio the conformance checker cannot analyse at all."""
+
+
+class ConfigError(EasError):
+    """A station configuration key whose value breaks a rule (``field`` is the key path,
+    e.g. ``filter[2].action``).
+    """
