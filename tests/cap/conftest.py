@@ -24,14 +24,16 @@ def amber_bytes() -> bytes:
 
 
 def make_identity(common_name: str) -> tuple[bytes, bytes]:
-    """A fresh RSA-2048 key and self-signed certificate, both PEM."""
+    """A fresh RSA-2048 key and self-signed certificate, both PEM, valid 2026-01-01 to
+    2036-01-01 (tests inject ``tests.fixtures.pki.AT`` as the verification time).
+    """
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
+            .not_valid_before(start)
+            .not_valid_after(start.replace(year=2036))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

@@ -92,21 +92,28 @@ def test_sign_verify_cli(tmp_path: Path, capsys, originator_identity,
     other = tmp_path / "other.pem"
     other.write_bytes(aggregator_identity[1])
     signed = tmp_path / "signed.xml"
+    at = ["--at", "2026-06-01T00:00:00Z"]
     assert main(["cap", "sign", str(AMBER), "--key", str(key), "--cert", str(cert),
                  "-o", str(signed)]) == 0
-    assert main(["cap", "verify", str(signed), "--cert", str(cert)]) == 0
-    assert "valid, trusted signer CN=test originator" in capsys.readouterr().out
-    assert main(["cap", "verify", str(signed)]) == 0
-    assert main(["cap", "verify", str(signed), "--require-trusted"]) == 1
-    assert main(["cap", "verify", str(signed), "--cert", str(other)]) == 1
+    assert main(["cap", "verify", str(signed), "--cert", str(cert), *at]) == 0
+    out = capsys.readouterr().out
+    assert "valid, trusted signer CN=test originator" in out and out.endswith("accepted\n")
+    assert main(["cap", "verify", str(signed), *at]) == 1  # untrusted: exit 1 unless allowed
+    assert "rejected" in capsys.readouterr().out
+    assert main(["cap", "verify", str(signed), "--allow-untrusted", *at]) == 0
+    assert main(["cap", "verify", str(signed), "--require-trusted", *at]) == 1
+    assert main(["cap", "verify", str(signed), "--cert", str(other), *at]) == 1
     tampered = tmp_path / "tampered.xml"
     tampered.write_bytes(signed.read_bytes().replace(b"006059", b"006061"))
-    assert main(["cap", "verify", str(tampered), "--cert", str(cert)]) == 1
+    assert main(["cap", "verify", str(tampered), "--cert", str(cert), *at]) == 1
     assert "INVALID" in capsys.readouterr().out
     assert main(["cap", "verify", str(AMBER)]) == 1
     assert "no signature" in capsys.readouterr().out
     assert main(["cap", "sign", str(AMBER), "--key", str(cert)]) == 2
     assert "cannot sign" in _one_line_error(capsys)
+    # Trust options only mean something with --require-signature.
+    assert main(["cap", "to-same", str(signed), "--cert", str(cert)]) == 2
+    assert "only apply with --require-signature" in _one_line_error(capsys)
 
 
 @pytest.mark.interop

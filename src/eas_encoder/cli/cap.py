@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..audio import FORMATS, write_audio
 from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, message_audio, same_to_alert
+from ..cap.model import Alert
 from ..cap.rules import PROFILES, Level, validate
-from ..cap.signature import sign, verify
+from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
 from ..cap.xml import DEFAULT_MAX_BYTES, parse, read_source, serialize
 from ..errors import CapError
 from ..same.header import Header
@@ -32,6 +34,8 @@ examples:
   eas-encoder cap from-same 'ZCZC-CIV-CAE-006037+0200-0740205-KXYZ/FM -' -o amber.xml
   eas-encoder cap sign alert.xml --key key.pem --cert cert.pem -o signed.xml
   eas-encoder cap verify signed.xml --cert cert.pem
+  eas-encoder cap verify signed.xml --trust-store ca-bundle.pem
+  eas-encoder cap to-same signed.xml --require-signature --trust-store ca-bundle.pem
 """
 
 
@@ -97,20 +101,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = cap_sub.add_parser("sign", help="add an enveloped RSA-SHA256 XML signature")
     s.add_argument("file", metavar="FILE", help="CAP XML file, - for stdin")
     s.add_argument("--key", required=True, metavar="PEM", help="RSA private key file")
-    s.add_argument("--cert", metavar="PEM", help="certificate to embed (X509Data)")
+    s.add_argument("--cert", metavar="PEM",
+                   help="signer certificate to embed (X509Data), optionally followed by its "
+                        "issuing CA certificates in the same file")
     s.add_argument("-o", "--output", default="-", metavar="FILE|-", help="default stdout")
     s.set_defaults(func=run_sign)
 
-    c = cap_sub.add_parser("verify", help="check every signature; exit 1 unless all are good")
+    c = cap_sub.add_parser(
+        "verify", help="check every signature and the signer's trust; exit 1 unless accepted",
+        description="Accepted (exit 0): at least one signature, every signature valid, and "
+                    "one signer trusted by --cert or --trust-store (or --allow-untrusted). "
+                    f"At most {MAX_SIGNATURES} signatures per document; see "
+                    "docs/signatures.md for what a signature must cover.")
     c.add_argument("file", metavar="FILE", help="CAP XML file, - for stdin")
-    c.add_argument("--cert", action="append", default=[], metavar="PEM",
-                   help="trusted certificate (repeatable); without one, the embedded "
-                        "certificate is used and the result is 'untrusted'")
+    _trust_options(c)
     c.add_argument("--require-trusted", action="store_true",
-                   help="fail unless each signature verifies with a --cert")
-    c.add_argument("--allow-sha1", action="store_true", help="accept legacy rsa-sha1/sha1")
-    c.add_argument("--at", metavar="ISO8601", help="time certificates must be valid at")
+                   help="no effect: a trusted signer is required unless --allow-untrusted")
     c.set_defaults(func=run_verify)
+
+
+def _trust_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("signature trust (47 CFR 11.56(c))")
+    g.add_argument("--cert", action="append", default=[], metavar="PEM",
+                   help="pinned signer certificate (repeatable): a signature made with its "
+                        "key is trusted while it is valid")
+    g.add_argument("--trust-store", action="append", default=[], metavar="PEM",
+                   help="CA bundle (repeatable): a signer whose certificate chains to one of "
+                        "these CAs, every certificate valid, is trusted")
+    g.add_argument("--allow-untrusted", action="store_true",
+                   help="accept valid signatures whose signer is not trusted (integrity "
+                        "checked, identity not)")
+    g.add_argument("--allow-sha1", action="store_true", help="accept legacy rsa-sha1/sha1")
+    g.add_argument("--at", metavar="ISO8601",
+                   help="time certificates must be valid at (default now)")
 
 
 def _translation_options(p: argparse.ArgumentParser) -> None:
@@ -121,6 +144,39 @@ def _translation_options(p: argparse.ArgumentParser) -> None:
                    help=f"info language to use (default {DEFAULT_LANGUAGE})")
     p.add_argument("--allow-test", action="store_true",
                    help="translate Test/Exercise alerts with RWT, RMT, NPT or DMO")
+    add_signature_options(p)
+
+
+def add_signature_options(p: argparse.ArgumentParser) -> None:
+    """``--require-signature`` and the trust options, for a command that acts on an alert."""
+    p.add_argument("--require-signature", action="store_true",
+                   help="act only on what a valid signature of a trusted signer covers "
+                        "(47 CFR 11.56(c)); see the trust options")
+    _trust_options(p)
+
+
+def _trust(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    return {"trusted_certs": [_pem_file(c, "cert") for c in args.cert],
+            "trust_store": [_pem_file(c, "trust-store") for c in args.trust_store],
+            "allow_sha1": args.allow_sha1,
+            "at": parse_issued(args.at) if args.at else datetime.now(UTC)}
+
+
+def load_alert(args: argparse.Namespace, data: bytes) -> Alert:
+    """The alert a command acts on: with ``--require-signature``, the verified alert built
+    from the bytes its signature covers (47 CFR 11.56(c)); without, the parsed document.
+
+    Raises:
+        CapError: the document is refused (unsigned, invalid or untrusted signature, hostile
+            XML), or trust options were given without ``--require-signature``.
+    """
+    if not args.require_signature:
+        given = [f"--{n.replace('_', '-')}" for n in ("cert", "trust_store", "allow_untrusted",
+                                                      "allow_sha1", "at") if getattr(args, n)]
+        if given:
+            raise CapError("only apply with --require-signature", field=" ".join(given))
+        return parse(data)
+    return verified_alert(data, allow_untrusted=args.allow_untrusted, **_trust(args))
 
 
 def _read(name: str) -> bytes:
@@ -165,7 +221,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _activation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    alert = parse(_read(args.file))
+    alert = load_alert(args, _read(args.file))
     return alert_to_same(alert, station=args.station, language=args.language,
                          allow_test=args.allow_test)
 
@@ -242,21 +298,18 @@ def run_sign(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    """Verify every signature; 0 only if there is at least one and all verify."""
-    certs = [_pem_file(c, "cert") for c in args.cert]
-    at = parse_issued(args.at) if args.at else None
-    checks = verify(_read(args.file), trusted_certs=certs, allow_sha1=args.allow_sha1, at=at)
-    if not checks:
+    """Print one line per signature and the verdict; 0 only if the alert is accepted."""
+    result = verify(_read(args.file), **_trust(args))
+    if not result.checks:
         print(f"{args.file}: no signature")
         return 1
-    ok = True
-    for c in checks:
-        good = c.valid and (c.trusted or not args.require_trusted)
-        ok &= good
+    for c in result.checks:
         label = ("valid, trusted" if c.trusted else "valid, untrusted") if c.valid \
             else "INVALID"
         who = f" signer {c.signer}" if c.signer else ""
         why = f": {c.reason}" if c.reason else ""
         name = f" {c.signature_id!r}" if c.signature_id else ""
         print(f"{args.file}: signature {c.index + 1}{name} {label}{who}{why}")
-    return 0 if ok else 1
+    refusal = result.refusal(allow_untrusted=args.allow_untrusted)
+    print(f"{args.file}: {'accepted' if refusal is None else 'rejected'}")
+    return 0 if refusal is None else 1

@@ -14,6 +14,7 @@ from ..cbs.wea import WeaMessage, wea_from_cap, wea_from_header
 from ..errors import CapError, EasError, HeaderError
 from ..same.header import Header
 from ..text import crawl_text
+from .cap import add_signature_options, load_alert
 from .cbs import describe_message
 from .text import add_time_options, reference_time
 
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="page format printed (gsm: one 88-octet PDU per page)")
     p.add_argument("--short", action="store_true",
                    help="broadcast the 90-character text even where a 360 one exists")
+    add_signature_options(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--cmac", action="store_true", help="print CMAC-style XML only")
@@ -52,16 +54,18 @@ def _load(args: argparse.Namespace) -> tuple[WeaMessage, str | None, list[str]]:
     reference = reference_time(args.reference)
     overrides = {"wea_class": args.wea_class}
     if source.startswith("ZCZC"):
+        if args.require_signature:
+            raise CapError("carries no signature (--require-signature needs a signed CAP "
+                           "alert)", field="source", value=source)
         header = Header.parse(source, lenient=True)
         wea = wea_from_header(header, tz=args.tz, reference=reference,
                               severity=args.severity, urgency=args.urgency,
                               certainty=args.certainty, **overrides)
         return wea, crawl_text(header, tz=args.tz, reference=reference), []
     from ..cap.bridge import alert_to_same
-    from ..cap.xml import parse
 
     data = sys.stdin.buffer.read() if source == "-" else _read_file(source)
-    alert = parse(data)
+    alert = load_alert(args, data)
     wea = wea_from_cap(alert, tz=args.tz, **overrides)
     try:
         header = alert_to_same(alert, station=args.station).header
