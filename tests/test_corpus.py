@@ -13,11 +13,13 @@ import pytest
 from eas_encoder.audio import read_audio
 from eas_encoder.cap import rules, xml
 from eas_encoder.cap.bridge import alert_to_same
+from eas_encoder.cap.signature import verified_alert
 from eas_encoder.cli import main
 from eas_encoder.errors import EasError
 from eas_encoder.same.decoder import HeaderEvent, decode
 from eas_encoder.same.header import Header
 from tests.corpus import make_corpus
+from tests.fixtures.pki import AT, AT_ISO, PKI
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 ROWS = list(csv.DictReader((CORPUS / "MANIFEST.csv").open(encoding="utf-8")))
@@ -60,6 +62,10 @@ def library_outcome(entry_point: str, path: Path) -> str:
             return f"ok:header={activation.header}"
         if entry_point == "header":
             return f"ok:header={Header.parse(path.read_bytes())}"
+        if entry_point == "signed":  # 47 CFR 11.56(c): only a trusted signature's content
+            alert = verified_alert(path, trust_store=[(PKI / "root_ca.pem").read_bytes()],
+                                   at=AT)
+            return f"ok:header={alert_to_same(alert, station=STATION).header}"
     except EasError as exc:
         return f"error:{type(exc).__name__}"
     raise AssertionError(f"unknown entry point {entry_point!r}")
@@ -71,6 +77,9 @@ def cli_args(entry_point: str, path: Path) -> list[str]:
         return ["decode", str(path)]
     if entry_point == "cap":
         return ["cap", "to-same", str(path), "--station", STATION]
+    if entry_point == "signed":
+        return ["cap", "to-same", str(path), "--station", STATION, "--require-signature",
+                "--trust-store", str(PKI / "root_ca.pem"), "--at", AT_ISO]
     # A header arrives as an argument; bytes that are not UTF-8 reach Python the way the
     # interpreter decodes argv (surrogate escapes).
     return ["describe", "--strict", path.read_bytes().decode("utf-8", "surrogateescape")]

@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 if __name__ == "__main__":  # run as a script: make the project importable
     sys.path[:0] = [str(HERE.parents[1] / "src"), str(HERE.parents[1])]
 
+from tests.fixtures.forgeries import CORPUS as SIGNED  # noqa: E402
 from tests.fuzz.audio_gen import programme, transmission  # noqa: E402
 from tests.fuzz.targets import HOSTILE_XML, cap_seed  # noqa: E402
 
@@ -174,7 +175,7 @@ HEADERS: dict[str, Callable[[], bytes]] = {
     "headers/empty.txt": lambda: b"",
 }
 
-FILES: dict[str, Callable[[], bytes]] = {**AUDIO, **CAP, **HEADERS}
+FILES: dict[str, Callable[[], bytes]] = {**AUDIO, **CAP, **HEADERS, **SIGNED}
 """Every corpus file, by path relative to this folder, with the function that makes it."""
 
 
