@@ -17,7 +17,7 @@ def test_dasdec_example_reproduced():
     # chosen to give its 8:23 PM in Colorado (03:23 UTC on day 317 = 20:23 MST on NOV 12);
     # what is checked is the wording, punctuation, county name and clock format.
     text = crawl_text("ZCZC-EAS-RWT-008014+0015-3170323-WCOL    -", tz="America/Denver",
-                      reference=REF)
+                      reference=REF, show_zone=False)
     assert text == ("A broadcast or cable system has issued A REQUIRED WEEKLY TEST for the "
                     "following counties/areas: Broomfield, CO; at 8:23 PM on NOV 12, 2018 "
                     "Effective until 8:38 PM. Message from WCOL.")
@@ -25,7 +25,8 @@ def test_dasdec_example_reproduced():
 
 def test_default_zone_is_utc_and_end_on_next_day_shows_date():
     text = crawl_text("ZCZC-WXR-TOR-048113+0100-3172330-KDFW/NWS-", reference=REF)
-    assert "at 11:30 PM on NOV 13, 2018 Effective until 12:30 AM on NOV 14, 2018." in text
+    assert "at 11:30 PM UTC on NOV 13, 2018 Effective until 12:30 AM UTC on NOV 14, 2018." \
+        in text
     assert text.startswith("The National Weather Service has issued A TORNADO WARNING")
     assert "Dallas, TX" in text
 
@@ -65,3 +66,12 @@ def test_length_limit_error_and_truncation():
 def test_bad_header_is_a_header_error():
     with pytest.raises(HeaderError):
         crawl_text("ZCZC-nonsense")
+
+
+def test_times_always_carry_their_zone():
+    # Issue 16: a crawl with "until 9:30 AM" left viewers guessing the zone.
+    header = "ZCZC-EAS-RWT-008014+0015-3170323-WCOL    -"
+    assert "at 8:23 PM MST on NOV 12, 2018 Effective until 8:38 PM MST." in crawl_text(
+        header, tz="America/Denver", reference=REF)
+    assert "at 3:23 AM UTC on NOV 13, 2018 Effective until 3:38 AM UTC." in crawl_text(
+        header, reference=REF)

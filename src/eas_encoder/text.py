@@ -11,9 +11,11 @@ captures agree on::
     Message from WCOL.
 
 Times are the station's local time (an IANA zone, UTC by default) converted from the header's
-``JJJHHMM`` (UTC); the end is issue time + ``TTTT``. Where the end falls on another local day its
-date is added ("Effective until 1:15 AM on NOV 13, 2018"), which the captured form never
-needed to show. Byte-exact ECIG conformance is not claimed.
+``JJJHHMM`` (UTC), each followed by the zone's abbreviation ("8:23 PM MST"; the captures show
+none, which left viewers guessing whether a time was UTC); the end is issue time + ``TTTT``.
+Where the end falls on another local day its date is added ("Effective until 1:15 AM UTC on
+NOV 13, 2018"), which the captured form never needed to show. Byte-exact ECIG conformance
+is not claimed.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def article(word: str) -> str:
 
 def crawl_text(header: Header | str, *, tz: str | tzinfo | None = None,
                reference: datetime | None = None, max_length: int | None = None,
-               truncate: bool = False) -> str:
+               truncate: bool = False, show_zone: bool = True) -> str:
     """The visual-message sentence for a SAME header (47 CFR 11.51(d), DASDEC/ECIG form).
 
     Args:
@@ -119,6 +121,8 @@ def crawl_text(header: Header | str, *, tz: str | tzinfo | None = None,
         max_length: longest allowed sentence in characters; ``None`` = no limit.
         truncate: when the sentence is longer than ``max_length``, replace trailing locations
             by "and N more areas" instead of raising.
+        show_zone: write the zone's abbreviation after each time ("8:23 PM MST"), so a
+            viewer never has to guess the zone; ``False`` gives the captured DASDEC form.
 
     Returns:
         One line of text.
@@ -140,11 +144,14 @@ def crawl_text(header: Header | str, *, tz: str | tzinfo | None = None,
     org = originators().get(header.originator)
     who = org.crawl_name if org else f"An unknown originator ({header.originator})"
     event = event_name(header.event).upper()
-    until = clock_time(end)
+    def at(when: datetime) -> str:
+        return f"{clock_time(when)} {when.tzname()}" if show_zone else clock_time(when)
+
+    until = at(end)
     if end.date() != start.date():
         until += f" on {crawl_date(end)}"
     head = (f"{who} has issued {article(event)} {event} for the following counties/areas: ")
-    tail = (f"; at {clock_time(start)} on {crawl_date(start)} Effective until {until}. "
+    tail = (f"; at {at(start)} on {crawl_date(start)} Effective until {until}. "
             f"Message from {header.station.rstrip()}.")
     names = [location_name(c) for c in header.locations]
     places = "; ".join(names)

@@ -36,8 +36,8 @@ def test_amber_header(amber_bytes: bytes) -> None:
     # The spoken text opens with the visual-message sentence of eas_encoder.text (UTC).
     assert act.text.startswith("A civil authority has issued A CHILD ABDUCTION EMERGENCY "
                                "for the following counties/areas: Los Angeles, CA; Orange, "
-                               "CA; Ventura, CA; at 2:05 AM on MAR 15, ")
-    assert "Effective until 4:05 AM. Message from KXYZ/FM." in act.text
+                               "CA; Ventura, CA; at 2:05 AM UTC on MAR 15, ")
+    assert "Effective until 4:05 AM UTC. Message from KXYZ/FM." in act.text
     assert act.text.endswith("Do not approach the suspect.")
 
 

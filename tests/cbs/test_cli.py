@@ -26,8 +26,8 @@ def test_text_command(capsys):
                  "2026-03-15T00:00Z"]) == 0
     out = capsys.readouterr().out
     assert out == ("A civil authority has issued A CHILD ABDUCTION EMERGENCY for the following "
-                   "counties/areas: Los Angeles, CA; Orange, CA; at 7:05 PM on MAR 14, 2026 "
-                   "Effective until 8:35 PM. Message from KXYZ/FM.\n")
+                   "counties/areas: Los Angeles, CA; Orange, CA; at 7:05 PM PDT on MAR 14, 2026 "
+                   "Effective until 8:35 PM PDT. Message from KXYZ/FM.\n")
 
 
 def test_text_errors(capsys):
@@ -99,7 +99,7 @@ def test_wea_from_cap_amber(capsys):
     msg = decode([bytes.fromhex(p) for p in b["pdus"]])
     assert msg.message_identifier == 4379
     assert msg.text == report["texts"][0]["short"]
-    assert "Los Angeles, CA; Orange, CA; Ventura, CA; at 7:05 PM on MAR 14, 2026" in \
+    assert "Los Angeles, CA; Orange, CA; Ventura, CA; at 7:05 PM PDT on MAR 14, 2026" in \
         report["crawl"]
     if oasis.is_file():
         assert main(["wea", str(oasis)]) == 0

@@ -171,8 +171,72 @@ def test_tts_file_from_stdin_with_a_voice(tmp_path: Path, monkeypatch: pytest.Mo
     import io
     import sys
 
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("Prueba.".encode())))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"Prueba.")))
     out = tmp_path / "a.wav"
     assert main(["encode", "--tts-file", "-", "--voice", "es", "--rate", "8000",
                  "-o", str(out)]) == 0
     assert sf.info(str(out)).duration > 8 + 3 * 2
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+def test_bad_header_value_shown_whole(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["verify", str(tmp_path / "a.wav"), "--expect", "garbage"]) == 2
+    assert "'garbage'" in _one_error(capsys)
+
+
+@pytest.mark.parametrize("command", ["decode", "verify", "check"])
+def test_raw_rate_has_one_range(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                command: str) -> None:
+    extra = ["--expect", "ZCZC-EAS-RWT-006037+0015-3330800-KXYZ/FM -"] * (command == "verify")
+    errors = set()
+    for rate in ("0", "4000", "400000", "x"):
+        assert main([command, "--rate", rate, "-", *extra]) == 2
+        errors.add(_one_error(capsys).split(": ", 3)[-1].removeprefix(rate))
+    assert len(errors) == 1 and "8000 to 192000" in errors.pop()
+
+
+def test_garbage_key_file_names_no_library_faq(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture) -> None:
+    key = tmp_path / "key.pem"
+    key.write_text("not a key\n")
+    sample = Path(__file__).resolve().parents[2] / "samples" / "cap_amber_ipaws.xml"
+    assert main(["cap", "sign", str(sample), "--key", str(key)]) == 2
+    err = _one_error(capsys)
+    assert "http" not in err and "openssl req -x509" in err
+
+
+def test_cap_validate_failure_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x'
+                   '</identifier></alert>')
+    assert main(["cap", "validate", str(bad)]) == 3
+    assert "invalid" in capsys.readouterr().out
+
+
+def _all_parsers() -> list:
+    import argparse
+
+    from eas_encoder.cli import build_parser
+
+    todo, found = [build_parser()], []
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
+    return found
+
+
+def test_every_help_states_the_exit_codes() -> None:
+    parsers = _all_parsers()
+    assert len(parsers) > 12
+    for p in parsers:
+        text = p.format_help()
+        assert "exit status:" in text and "  2  usage error or bad input" in text, p.prog
+    helps = {p.prog: p.format_help() for p in parsers}
+    for prog in ("eas-encoder check", "eas-encoder verify", "eas-encoder cap validate",
+                 "eas-encoder cap verify"):
+        assert "\n  3  " in helps[prog], prog
+    assert "\n  3  " not in helps["eas-encoder encode"]

@@ -35,14 +35,46 @@ _SUBCOMMANDS = (
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_CHECK_FAILED = 3
+"""The thing checked fails (check, verify, cap validate, cap verify): the command worked."""
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe."""
 
 
+# What exit status 3 means for the commands that check something; the others never use it.
+_EXIT_3 = {
+    "check": "a finding fails (with --strict, also a warning)",
+    "verify": "the audio does not decode to exactly the expected header(s) (and EOM)",
+    "cap validate": "a file has an error finding",
+    "cap verify": "a signature is missing, invalid or its signer not trusted",
+}
+
+
+def exit_status_help(prog: str) -> str:
+    """The exit-status paragraph every ``--help`` ends with (one convention for all)."""
+    command = prog.removeprefix("eas-encoder").strip()
+    three = _EXIT_3.get(command)
+    lines = ["exit status:", "  0  success" + (" (also when nothing is found)"
+                                                if command == "decode" else "")]
+    if three is not None:
+        lines.append(f"  3  {three}")
+    elif not command:
+        lines.append("  3  the thing checked fails (check, verify, cap validate, cap verify)")
+    lines += ["  2  usage error or bad input (one line on stderr, no partial output file)",
+              "  1  internal error (--debug shows the traceback)",
+              "  141  the reader of standard output went away (e.g. | head)"]
+    return "\n".join(lines) + "\n"
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line on stderr (exit code 2), like
-    every other error of the CLI; ``--help`` still shows the whole usage.
+    every other error of the CLI; ``--help`` still shows the whole usage, and ends with the
+    exit status (subcommand parsers are of this class too).
     """
+
+    def format_help(self) -> str:
+        """The usual help, then :func:`exit_status_help` for this command."""
+        return super().format_help().rstrip("\n") + "\n\n" + exit_status_help(self.prog)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")

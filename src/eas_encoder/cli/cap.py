@@ -1,14 +1,15 @@
 """``eas-encoder cap``: validate CAP 1.2, translate CAP <-> SAME, render CAP to WAV, sign, verify.
 
-Exit codes: 0 success (valid / verified), 1 the document is invalid or a signature fails,
+Exit codes: 0 success (valid / verified), 3 the document is invalid or a signature fails,
 2 bad input (unreadable file, hostile XML, an alert that cannot become EAS), as for every
-subcommand.
+subcommand (``eas_encoder.cli.exit_status_help``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..errors import CapError
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
+from . import EXIT_CHECK_FAILED
 from .encode import check_format_matches_name, check_not_nested, parse_issued, warn_if_long
 
 EXAMPLES = """\
@@ -49,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cap_sub = p.add_subparsers(dest="cap_command", metavar="ACTION")
     cap_sub.required = True
 
-    v = cap_sub.add_parser("validate", help="check CAP files; exit 1 if any has an error")
+    v = cap_sub.add_parser("validate", help="check CAP files; exit 3 if any has an error")
     v.add_argument("files", nargs="+", metavar="FILE", help="CAP XML file(s), - for stdin")
     v.add_argument("--profile", choices=PROFILES, default="cap",
                    help="cap (schema + CAP 1.2 rules), ipaws (+ IPAWS v1.0), ecig (+ EAS "
@@ -199,12 +201,12 @@ def _write_bytes(dest: str, data: bytes) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """Validate each file; print findings; 1 if any file has an error finding."""
+    """Validate each file; print findings; 3 if any file has an error finding."""
     worst = 0
     for name in args.files:
         findings = validate(_read(name), args.profile)
         errors = [f for f in findings if f.severity is Level.ERROR]
-        worst = max(worst, 1 if errors else 0)
+        worst = max(worst, EXIT_CHECK_FAILED if errors else 0)
         if args.json:
             print(json.dumps({"file": name, "profile": args.profile, "valid": not errors,
                               "findings": [{"rule_id": f.rule_id, "severity": f.severity.value,
@@ -284,6 +286,14 @@ def _pem_file(path: str, what: str) -> bytes:
                        value=path) from None
 
 
+def _without_links(text: str) -> str:
+    """A library's message without its "See https://... for more details." pointers: the
+    user needs what is wrong with the file, not a FAQ of a package they never chose.
+    """
+    return re.sub(r"\s*See https?://\S+ for more details\.?|\s*\(?https?://\S+\)?", "",
+                  text).strip()
+
+
 def run_sign(args: argparse.Namespace) -> int:
     """Sign the alert and write it."""
     key = _pem_file(args.key, "key")
@@ -291,7 +301,9 @@ def run_sign(args: argparse.Namespace) -> int:
     try:
         signed = sign(_read(args.file), key, cert)
     except ValueError as exc:
-        raise CapError(str(exc), field="--key", value=args.key,
+        raise CapError(_without_links(str(exc)) + " (expected a PEM RSA private key and "
+                       "certificate, e.g. made by openssl req -x509 -newkey rsa:2048 -nodes "
+                       "-keyout key.pem -out cert.pem)", field="--key", value=args.key,
                        spec="CAP 1.2 §3.3.4") from None
     _write_bytes(args.output, signed)
     return 0

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from ..conformance import FAIL, WARN, check_file
+from .decode import input_rate
 
 __all__ = ["register", "run", "EXIT_FINDINGS"]
 
@@ -18,8 +19,6 @@ EXIT_FINDINGS = 3
 """Exit status when a finding fails (2 is bad input, 1 an internal error)."""
 
 EXAMPLES = """\
-exit status: 0 all findings pass (or only warn), 3 a finding fails, 2 bad input.
-
 examples:
   eas-encoder check alert.wav
   eas-encoder check alert.wav --json > alert.json
@@ -40,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", metavar="FILE|-",
                    help="audio file (WAV, FLAC, ... as libsndfile reads), or - for stdin")
-    p.add_argument("--rate", type=int, metavar="HZ",
+    p.add_argument("--rate", type=input_rate, metavar="HZ",
                    help="the input is raw mono s16le at this sample rate")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--plot", metavar="PNG",

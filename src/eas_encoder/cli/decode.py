@@ -15,6 +15,7 @@ from ..errors import EasError
 from ..same.decoder import Event, HeaderEvent, Receiver
 from ..same.locations import is_listed_county
 from ..same.receiver.assembler import MIN_CONFIDENCE
+from ..same.waveform import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from . import terminal_text
 
 __all__ = ["register", "run", "format_event", "stream_events"]
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", metavar="FILE|-",
                    help="audio files (WAV, FLAC, OGG, MP3 ... as libsndfile reads), or - for "
                         "stdin")
-    p.add_argument("--rate", type=int, metavar="HZ",
+    p.add_argument("--rate", type=input_rate, metavar="HZ",
                    help="the input is raw mono s16le at this sample rate (e.g. from rtl_fm)")
     p.add_argument("--json", action="store_true",
                    help="one JSON object per line with every field")
@@ -65,6 +66,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"posterior probability a header needs, in (0, 1] (default "
                         f"{MIN_CONFIDENCE})")
     p.set_defaults(func=run)
+
+
+def input_rate(text: str) -> int:
+    """An ``argparse`` type for ``--rate`` of raw input: whole Hz in the one range every
+    subcommand uses (``MIN_SAMPLE_RATE``-``MAX_SAMPLE_RATE``), whatever the value.
+    """
+    try:
+        rate = int(text)
+    except ValueError:
+        rate = None
+    if rate is None or not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise argparse.ArgumentTypeError(
+            f"{text}: must be a whole number of Hz from {MIN_SAMPLE_RATE} to "
+            f"{MAX_SAMPLE_RATE} (the 2083 Hz mark tone needs the Nyquist margin)")
+    return rate
 
 
 def probability(text: str) -> float:

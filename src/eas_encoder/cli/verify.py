@@ -11,7 +11,7 @@ import json
 
 from ..same.decoder import HeaderEvent
 from ..same.header import Header
-from .decode import format_event, stream_events
+from .decode import format_event, input_rate, stream_events
 
 __all__ = ["register", "run", "EXIT_MISMATCH"]
 
@@ -19,8 +19,6 @@ EXIT_MISMATCH = 3
 """Exit status when the decoded headers differ from the expected ones."""
 
 EXAMPLES = """\
-exit status: 0 decoded as expected, 3 mismatch, 2 bad input.
-
 examples:
   eas-encoder encode --header 'ZCZC-EAS-RWT-012057+0030-2780415-WTSP/TV -' -o rwt.wav
   eas-encoder verify rwt.wav --expect 'ZCZC-EAS-RWT-012057+0030-2780415-WTSP/TV -' --eom
@@ -38,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--expect", action="append", required=True, metavar="'ZCZC-...-'",
                    help="an expected header (repeat for several)")
     p.add_argument("--eom", action="store_true", help="also require an end of message")
-    p.add_argument("--rate", type=int, metavar="HZ", help="raw mono s16le at this rate")
+    p.add_argument("--rate", type=input_rate, metavar="HZ",
+                   help="raw mono s16le at this rate")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run)
 

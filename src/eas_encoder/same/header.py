@@ -256,7 +256,7 @@ class Header:
             raise HeaderError("must be printable 7-bit ASCII", field="header",
                               value=text[bad], position=bad, spec="47 CFR 11.31(a)(1)")
         if not text.startswith("ZCZC-"):
-            raise HeaderError("must start with ZCZC-", field="header", value=text[:5],
+            raise HeaderError("must start with ZCZC-", field="header", value=_clip(text),
                               position=0, spec=SPEC)
         plus = text.find("+")
         if plus < 0:
