@@ -98,16 +98,16 @@ def test_sign_verify_cli(tmp_path: Path, capsys, originator_identity,
     assert main(["cap", "verify", str(signed), "--cert", str(cert), *at]) == 0
     out = capsys.readouterr().out
     assert "valid, trusted signer CN=test originator" in out and out.endswith("accepted\n")
-    assert main(["cap", "verify", str(signed), *at]) == 1  # untrusted: exit 1 unless allowed
+    assert main(["cap", "verify", str(signed), *at]) == 3  # untrusted: exit 3 unless allowed
     assert "rejected" in capsys.readouterr().out
     assert main(["cap", "verify", str(signed), "--allow-untrusted", *at]) == 0
-    assert main(["cap", "verify", str(signed), "--require-trusted", *at]) == 1
-    assert main(["cap", "verify", str(signed), "--cert", str(other), *at]) == 1
+    assert main(["cap", "verify", str(signed), "--require-trusted", *at]) == 3
+    assert main(["cap", "verify", str(signed), "--cert", str(other), *at]) == 3
     tampered = tmp_path / "tampered.xml"
     tampered.write_bytes(signed.read_bytes().replace(b"006059", b"006061"))
-    assert main(["cap", "verify", str(tampered), "--cert", str(cert), *at]) == 1
+    assert main(["cap", "verify", str(tampered), "--cert", str(cert), *at]) == 3
     assert "INVALID" in capsys.readouterr().out
-    assert main(["cap", "verify", str(AMBER)]) == 1
+    assert main(["cap", "verify", str(AMBER)]) == 3
     assert "no signature" in capsys.readouterr().out
     assert main(["cap", "sign", str(AMBER), "--key", str(cert)]) == 2
     assert "cannot sign" in _one_line_error(capsys)

@@ -52,7 +52,7 @@ def test_wrapped_alert_is_not_valid_trusted(tmp_path: Path, capsys) -> None:
     rc = main(["cap", "verify", forged, "--cert", ORIGINATOR, "--require-trusted",
                "--at", AT_ISO])
     out = capsys.readouterr().out
-    assert rc == 1, out
+    assert rc == 3, out
     assert "INVALID" in out and "root" in out, out
 
 
@@ -93,10 +93,10 @@ def test_self_signed_trusted_looking_cn_is_not_accepted(tmp_path: Path, capsys) 
     """
     impostor = _file(tmp_path, "impostor.xml",
                      signature.sign(forgeries.amber(), pem("impostor.key"), pem("impostor.pem")))
-    assert main(["cap", "verify", impostor, "--at", AT_ISO]) == 1
+    assert main(["cap", "verify", impostor, "--at", AT_ISO]) == 3
     out = capsys.readouterr().out
     assert "valid, untrusted" in out and "CN=IPAWSOPEN_120009" in out
-    assert main(["cap", "verify", impostor, *TRUST]) == 1
+    assert main(["cap", "verify", impostor, *TRUST]) == 3
     assert "untrusted" in capsys.readouterr().out
     assert main(["cap", "verify", impostor, "--allow-untrusted", "--at", AT_ISO]) == 0
     assert "valid, untrusted" in capsys.readouterr().out
@@ -112,7 +112,7 @@ def test_malformed_signature_is_a_clean_refusal(tmp_path: Path, capfd, make, whe
     is INVALID with the element named, and a one-line refusal where a command needs it.
     """
     doc = _file(tmp_path, "bad.xml", make())
-    assert main(["cap", "verify", doc, *TRUST]) == 1
+    assert main(["cap", "verify", doc, *TRUST]) == 3
     out, err = capfd.readouterr()
     assert err == "" and "INVALID" in out and where in out, (out, err)
     assert main(["cap", "to-same", doc, *STATION, "--require-signature", *TRUST]) == 2
@@ -245,7 +245,7 @@ def test_cli_trust_store_and_dates(tmp_path: Path, capsys) -> None:
     assert main(["cap", "verify", good, *TRUST]) == 0
     assert "valid, trusted signer CN=Test Originator" in capsys.readouterr().out
     assert main(["cap", "verify", good, "--trust-store", ROOT_CA,
-                 "--at", "2040-01-01T00:00:00Z"]) == 1
+                 "--at", "2040-01-01T00:00:00Z"]) == 3
     assert "valid, untrusted" in capsys.readouterr().out
     chain_file = _file(tmp_path, "chain.pem", chain("originator"))
     assert main(["cap", "verify", good, "--cert", chain_file, "--at", AT_ISO]) == 0

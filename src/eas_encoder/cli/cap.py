@@ -110,7 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=run_sign)
 
     c = cap_sub.add_parser(
-        "verify", help="check every signature and the signer's trust; exit 1 unless accepted",
+        "verify", help="check every signature and the signer's trust; exit 3 unless accepted",
         description="Accepted (exit 0): at least one signature, every signature valid, and "
                     "one signer trusted by --cert or --trust-store (or --allow-untrusted). "
                     f"At most {MAX_SIGNATURES} signatures per document; see "
@@ -314,7 +314,7 @@ def run_verify(args: argparse.Namespace) -> int:
     result = verify(_read(args.file), **_trust(args))
     if not result.checks:
         print(f"{args.file}: no signature")
-        return 1
+        return EXIT_CHECK_FAILED
     for c in result.checks:
         label = ("valid, trusted" if c.trusted else "valid, untrusted") if c.valid \
             else "INVALID"
@@ -324,4 +324,4 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"{args.file}: signature {c.index + 1}{name} {label}{who}{why}")
     refusal = result.refusal(allow_untrusted=args.allow_untrusted)
     print(f"{args.file}: {'accepted' if refusal is None else 'rejected'}")
-    return 0 if refusal is None else 1
+    return 0 if refusal is None else EXIT_CHECK_FAILED
