@@ -13,6 +13,7 @@ from .actions import (
     Hold,
     LogAlert,
     OperatorAction,
+    PollCap,
     Relay,
     RelayPlan,
     RelayStatus,
@@ -45,7 +46,7 @@ from .events import (
 )
 
 __all__ = [
-    "Action", "Decision", "Hold", "LogAlert", "OperatorAction", "Relay", "RelayPlan",
+    "Action", "Decision", "Hold", "LogAlert", "OperatorAction", "PollCap", "Relay", "RelayPlan",
     "RelayStatus", "RunHooks", "SourceStatus", "TestStatus",
     "CapConfig", "Config", "FilterConfig", "RelayConfig", "SourceConfig", "StationConfig",
     "TestsConfig", "load_config", "parse_config",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..cap.model import Resource
 
 __all__ = ["Decision", "LogAlert", "Hold", "RelayPlan", "Relay", "RelayStatus", "RunHooks",
-           "OperatorAction", "TestStatus", "SourceStatus", "Action"]
+           "OperatorAction", "TestStatus", "SourceStatus", "PollCap", "Action"]
 
 
 class Decision(StrEnum):
@@ -167,5 +167,16 @@ class SourceStatus:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class PollCap:
+    """Triggered CAP polling (FCC 22-75): poll every CAP source now for the CAP version of
+    the audio alert ``alert_id`` (``header_text`` as heard); the core waits until ``until``.
+    """
+
+    alert_id: int
+    header_text: str
+    until: datetime
+
+
 Action = (LogAlert | Hold | Relay | RelayStatus | RunHooks | OperatorAction | TestStatus
-          | SourceStatus)
+          | SourceStatus | PollCap)
