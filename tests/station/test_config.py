@@ -107,3 +107,45 @@ def test_bad_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None:
         load_config(p)
     with pytest.raises(ConfigError, match="cannot be read"):
         load_config(tmp_path / "none.toml")
+
+
+def test_outputs_and_shell_source_keys() -> None:
+    d = _base()
+    d["source"][0].update(start="2026-11-24T15:00:00Z", input="card", silence_dbfs=-45,
+                          silence_seconds=30)
+    d["output"] = [{"kind": "command", "target": "logger -t eas", "on": ["relay"]},
+                   {"name": "hook", "kind": "webhook", "target": "http://127.0.0.1:9/h",
+                    "timeout": 2, "retries": 0},
+                   {"kind": "card"}]
+    c = parse_config(d, "/etc/eas/station.toml")
+    assert c.sources[0].extra["input"] == "card"
+    assert c.station.recordings == Path("/etc/eas/recordings")
+    assert [(o.name, o.kind, o.on) for o in c.outputs] == [
+        ("output1", "command", ("relay",)), ("hook", "webhook", ("*",)),
+        ("output3", "card", ("*",))]
+    assert c.outputs[1].timeout == timedelta(seconds=2) and c.outputs[2].target == ""
+
+
+@pytest.mark.parametrize(("output", "field", "rule"), [
+    ({"kind": "pager", "target": "x"}, "output[1].kind", "command, webhook"),
+    ({"kind": "command"}, "output[1].target", "required"),
+    ({"kind": "webhook", "target": "ftp://x"}, "output[1].target", "http"),
+    ({"kind": "command", "target": "x", "on": ["boom"]}, "output[1].on[1]", "relay-failed"),
+    ({"kind": "card", "on": ["relay"]}, "output[1].on", "only applies"),
+    ({"kind": "command", "target": "x", "retries": 11}, "output[1].retries", "0 to 10"),
+    ({"kind": "command", "target": "x", "timeout": 0}, "output[1].timeout", "seconds"),
+])
+def test_bad_outputs_are_named(output: dict, field: str, rule: str) -> None:
+    d = _base()
+    d["output"] = [output]
+    with pytest.raises(ConfigError) as err:
+        parse_config(d, "/etc/eas/station.toml")
+    assert err.value.field == field and rule in str(err.value)
+
+
+def test_shell_source_key_types_are_checked() -> None:
+    d = _base()
+    d["source"][0]["silence_dbfs"] = "loud"
+    with pytest.raises(ConfigError) as err:
+        parse_config(d, "/etc/eas/station.toml")
+    assert err.value.field == "source[1].silence_dbfs"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,7 +26,8 @@ from ..same.header import STATION_ID_LENGTH, _check_station
 from ..same.locations import check_location
 
 __all__ = ["Config", "StationConfig", "SourceConfig", "FilterConfig", "RelayConfig",
-           "CapConfig", "TestsConfig", "load_config", "parse_config", "ACTIONS",
+           "CapConfig", "TestsConfig", "OutputConfig", "load_config", "parse_config", "ACTIONS",
+           "HOOK_NAMES", "OUTPUT_KINDS", "SOURCE_EXTRA_KEYS",
            "TIMEOUT_ACTIONS", "ANY", "STATION_LOCATIONS"]
 
 ACTIONS = ("forward", "manual", "log", "ignore")
@@ -42,7 +43,11 @@ MIN_CAP_WINDOW_SECONDS = 10
 MIN_POLL_SECONDS = 120
 """FEMA asks IPAWS-OPEN clients to poll no more often than every 120 s."""
 
-_TOP_KEYS = {"station", "source", "filter", "relay", "cap", "tests"}
+_TOP_KEYS = {"station", "source", "filter", "relay", "cap", "tests", "output"}
+HOOK_NAMES = ("alert", "hold", "relay", "relay-failed", "test-missed", "source-health")
+"""Names of the core's ``RunHooks`` actions, which ``[[output]] on`` may list."""
+OUTPUT_KINDS = ("command", "webhook", "card", "player")
+"""command/webhook run per hook; card/player air each relay (shell)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,9 @@ class StationConfig:
     database: Path
     spool: Path
     future_tolerance: timedelta = timedelta(minutes=5)
+    recordings: Path | None = None
+    """Where the shell keeps recorded message audio (default ``recordings`` beside the
+    TOML file)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,22 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class OutputConfig:
+    """``[[output]]``: ``kind`` ``command`` (``target`` an argv string; event JSON on stdin,
+    ``EAS_*`` environment) or ``webhook`` (``target`` an http(s) URL, JSON POST), each run
+    for the hooks named in ``on``; ``card`` (a sound-card name, ``""`` the default) or
+    ``player`` (an argv string, the relay file appended) air each relay.
+    """
+
+    name: str
+    kind: str
+    target: str
+    on: tuple[str, ...] = (ANY,)
+    timeout: timedelta = timedelta(seconds=10)
+    retries: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole station configuration; ``path`` is the TOML file it came from."""
 
@@ -146,6 +170,7 @@ class Config:
     relay: RelayConfig = RelayConfig()
     cap: CapConfig = CapConfig()
     tests: TestsConfig = TestsConfig()
+    outputs: tuple[OutputConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``.
@@ -160,10 +185,12 @@ class Config:
 
 
 SOURCE_EXTRA_KEYS: dict[str, type | tuple[type, ...]] = {
-    "device": str, "channels": int, "reconnect": (int, float), "silence": (int, float),
-    "format": str, "once": bool, "pace": str, "level": (int, float),
+    "start": (datetime, str), "input": str, "silence_dbfs": (int, float),
+    "silence_seconds": (int, float),
 }
-"""Per-source keys the shell reads; validated only for their TOML type here."""
+"""Per-source keys the shell reads (``start``: wall time of sample 0 of a file source;
+``input``: file/stdin/card/stream; silence threshold and time); their type is checked here,
+their values by the shell."""
 
 
 def load_config(path: str | Path) -> Config:
@@ -212,14 +239,21 @@ def parse_config(data: Mapping[str, Any], path: str | Path) -> Config:
         if fnames.index(n) != i - 1:
             raise ConfigError("is used by two filters; names must be unique",
                               field=f"filter[{i}].name", value=n)
+    outputs = tuple(_output(o, i) for i, o in enumerate(_array(data, "output"), 1))
+    onames = [o.name for o in outputs]
+    for i, n in enumerate(onames, 1):
+        if onames.index(n) != i - 1:
+            raise ConfigError("is used by two outputs; names must be unique",
+                              field=f"output[{i}].name", value=n)
     return Config(path=path, station=station, sources=sources, filters=filters,
                   relay=_relay(_table(data, "relay")), cap=_cap(_table(data, "cap"), base),
-                  tests=_tests(_table(data, "tests")))
+                  tests=_tests(_table(data, "tests")), outputs=outputs)
 
 
 # -- sections -------------------------------------------------------------------------------
 def _station(t: Mapping[str, Any], base: Path) -> StationConfig:
-    _no_unknown(t, {"id", "locations", "database", "spool", "future_tolerance"}, "station")
+    _no_unknown(t, {"id", "locations", "database", "spool", "future_tolerance", "recordings"},
+                "station")
     sid = _get(t, "id", str, "station", required=True)
     try:
         sid = _check_station(sid, lenient=False)
@@ -235,7 +269,8 @@ def _station(t: Mapping[str, Any], base: Path) -> StationConfig:
     db = _get(t, "database", str, "station", default="station.db")
     spool = _get(t, "spool", str, "station", default="relay")
     tol = _seconds(t, "future_tolerance", "station", 300, lo=0, hi=86400)
-    return StationConfig(sid, locs, _rel(base, db), _rel(base, spool), tol)
+    rec = _get(t, "recordings", str, "station", default="recordings")
+    return StationConfig(sid, locs, _rel(base, db), _rel(base, spool), tol, _rel(base, rec))
 
 
 def _source(t: Any, i: int, base: Path) -> SourceConfig:
@@ -345,6 +380,37 @@ def _filter(t: Any, i: int, station: StationConfig, sources: set[str]) -> Filter
         raise ConfigError(f"must be one of {', '.join(TIMEOUT_ACTIONS)}",
                           field=f"{key}.on_timeout", value=on_timeout)
     return FilterConfig(name, srcs, events, orgs, locs, action, timeout, on_timeout)
+
+
+def _output(t: Any, i: int) -> OutputConfig:
+    key = f"output[{i}]"
+    if not isinstance(t, Mapping):
+        raise ConfigError("must be a table", field=key, value=t)
+    _no_unknown(t, {"name", "kind", "target", "on", "timeout", "retries"}, key)
+    name = _get(t, "name", str, key, default=f"output{i}")
+    kind = _get(t, "kind", str, key, required=True)
+    if kind not in OUTPUT_KINDS:
+        raise ConfigError(f"must be one of {', '.join(OUTPUT_KINDS)}", field=f"{key}.kind",
+                          value=kind)
+    target = _get(t, "target", str, key, default="" if kind == "card" else None)
+    if target is None or (not target and kind != "card"):
+        raise ConfigError(f"is required for kind = \"{kind}\"", field=f"{key}.target")
+    if kind == "webhook" and not target.startswith(("http://", "https://")):
+        raise ConfigError("must be an http:// or https:// URL", field=f"{key}.target",
+                          value=target)
+    on = _codes(t, "on", key, default=(ANY,))
+    if "on" in t and kind not in ("command", "webhook"):
+        raise ConfigError("only applies to command and webhook outputs", field=f"{key}.on",
+                          value=t["on"])
+    for j, h in enumerate(on, 1):
+        if h != ANY and h not in HOOK_NAMES:
+            raise ConfigError(f"must be '*' or one of {', '.join(HOOK_NAMES)}",
+                              field=f"{key}.on[{j}]", value=h)
+    timeout = _seconds(t, "timeout", key, 10, lo=0.001, hi=3600)
+    retries = _get(t, "retries", int, key, default=3)
+    if not 0 <= retries <= 10:
+        raise ConfigError("must be 0 to 10", field=f"{key}.retries", value=retries)
+    return OutputConfig(name, kind, target, on, timeout, retries)
 
 
 def _relay(t: Mapping[str, Any]) -> RelayConfig:
