@@ -30,6 +30,7 @@ _SUBCOMMANDS = (
     "text",
     "cbs",
     "wea",
+    "log",
 )
 
 EXIT_OK = 0

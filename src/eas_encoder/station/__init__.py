@@ -13,6 +13,7 @@ from .actions import (
     Hold,
     LogAlert,
     OperatorAction,
+    OutputRecord,
     PollCap,
     Relay,
     RelayPlan,
@@ -25,6 +26,7 @@ from .config import (
     CapConfig,
     Config,
     FilterConfig,
+    OutputConfig,
     RelayConfig,
     SourceConfig,
     StationConfig,
@@ -39,6 +41,7 @@ from .events import (
     HeardEom,
     HeardHeader,
     OperatorDecision,
+    OutputResult,
     RelayDone,
     RelayFailed,
     SignatureStatus,
@@ -46,10 +49,10 @@ from .events import (
 )
 
 __all__ = [
-    "Action", "Decision", "Hold", "LogAlert", "OperatorAction", "PollCap", "Relay", "RelayPlan",
-    "RelayStatus", "RunHooks", "SourceStatus", "TestStatus",
-    "CapConfig", "Config", "FilterConfig", "RelayConfig", "SourceConfig", "StationConfig",
-    "TestsConfig", "load_config", "parse_config",
+    "Action", "Decision", "Hold", "LogAlert", "OperatorAction", "OutputRecord", "PollCap",
+    "Relay", "RelayPlan", "RelayStatus", "RunHooks", "SourceStatus", "TestStatus",
+    "CapConfig", "Config", "FilterConfig", "OutputConfig", "RelayConfig", "SourceConfig",
+    "StationConfig", "TestsConfig", "load_config", "parse_config",
     "CapReceived", "Event", "HeardAttention", "HeardEom", "HeardHeader", "OperatorDecision",
-    "RelayDone", "RelayFailed", "SignatureStatus", "SourceHealth",
+    "OutputResult", "RelayDone", "RelayFailed", "SignatureStatus", "SourceHealth",
 ]

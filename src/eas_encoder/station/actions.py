@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from ..cap.model import Resource
 
 __all__ = ["Decision", "LogAlert", "Hold", "RelayPlan", "Relay", "RelayStatus", "RunHooks",
-           "OperatorAction", "TestStatus", "SourceStatus", "PollCap", "Action"]
+           "OperatorAction", "TestStatus", "SourceStatus", "PollCap", "OutputRecord",
+           "Action"]
 
 
 class Decision(StrEnum):
@@ -178,5 +179,17 @@ class PollCap:
     until: datetime
 
 
+@dataclass(frozen=True)
+class OutputRecord:
+    """An output's result as it is to be logged (hook name, alert, ok, captured detail)."""
+
+    output: str
+    hook: str
+    alert_id: int | None
+    ok: bool
+    detail: str
+    at: datetime
+
+
 Action = (LogAlert | Hold | Relay | RelayStatus | RunHooks | OperatorAction | TestStatus
-          | SourceStatus | PollCap)
+          | SourceStatus | PollCap | OutputRecord)

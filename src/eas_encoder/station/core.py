@@ -54,6 +54,7 @@ from .actions import (
     Hold,
     LogAlert,
     OperatorAction,
+    OutputRecord,
     PollCap,
     Relay,
     RelayPlan,
@@ -70,6 +71,7 @@ from .events import (
     HeardEom,
     HeardHeader,
     OperatorDecision,
+    OutputResult,
     RelayDone,
     RelayFailed,
     SignatureStatus,
@@ -308,6 +310,9 @@ class Station:
             out += self.relay_failed(event.relay_id, now, event.reason)
         elif isinstance(event, SourceHealth):
             out += self._on_health(event, now)
+        elif isinstance(event, OutputResult):
+            out.append(OutputRecord(event.output, event.hook, event.alert_id, event.ok,
+                                    event.detail, event.at))
         elif isinstance(event, HeardAttention):
             pass    # informative: the relay plan decides the attention signal itself
         else:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from ..cap.model import Alert
 
 __all__ = ["SignatureStatus", "HeardHeader", "HeardAttention", "HeardEom", "CapReceived",
-           "OperatorDecision", "RelayDone", "RelayFailed", "SourceHealth", "Event"]
+           "OperatorDecision", "RelayDone", "RelayFailed", "SourceHealth", "OutputResult",
+           "Event"]
 
 
 class SignatureStatus(StrEnum):
@@ -122,5 +123,19 @@ class SourceHealth:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class OutputResult:
+    """What an output (command hook, webhook) did with a ``RunHooks`` action: ``ok``, and
+    ``detail`` (exit code and captured output, capped by the shell; or the HTTP status).
+    """
+
+    output: str
+    hook: str
+    alert_id: int | None
+    ok: bool
+    detail: str
+    at: datetime
+
+
 Event = (HeardHeader | HeardAttention | HeardEom | CapReceived | OperatorDecision | RelayDone
-         | RelayFailed | SourceHealth)
+         | RelayFailed | SourceHealth | OutputResult)

@@ -1,0 +1,595 @@
+"""The station log: SQLite (standard ``sqlite3``, WAL), one writer, the source of truth.
+
+Every alert received (source, times, header text or CAP identifier, signature status,
+decision and reason, relay file), every relay with its outcome, operator actions with the
+user's name, source health and required-test status (47 CFR 11.35(a)). The monitor writes
+each batch of core actions in one transaction *before* acting on it
+(:meth:`StationLog.record`), so a crash leaves a row saying what was in progress; the next
+writer to open the log marks a relay left ``started`` as ``failed`` (``interrupted``) and
+alerts left pending or held as interrupted. The schema is versioned (``PRAGMA
+user_version``); a log from a newer version is refused rather than misread.
+
+Times are stored as ISO 8601 UTC text with milliseconds, so text order is time order.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import EasError
+from .actions import (
+    Action,
+    Hold,
+    LogAlert,
+    OperatorAction,
+    OutputRecord,
+    Relay,
+    RelayStatus,
+    SourceStatus,
+    TestStatus,
+)
+from .core import CAP_MEMORY, CAP_MEMORY_TIME, DUPLICATE_MEMORY, CoreState, RecentHeader, week_of
+
+__all__ = ["StationLog", "AlertRow", "OperatorRow", "TestRow", "LogError", "SCHEMA_VERSION",
+           "CSV_COLUMNS", "iso", "parse_iso", "week_bounds"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE alerts (
+    alert_id       INTEGER PRIMARY KEY,
+    source         TEXT NOT NULL,
+    received       TEXT NOT NULL,
+    kind           TEXT NOT NULL CHECK (kind IN ('same', 'cap')),
+    header         TEXT,
+    cap_identifier TEXT,
+    cap_sender     TEXT,
+    cap_sent       TEXT,
+    signature      TEXT,
+    event          TEXT,
+    originator     TEXT,
+    locations      TEXT NOT NULL DEFAULT '',
+    issued         TEXT,
+    expires        TEXT,
+    decision       TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    filter         TEXT,
+    document       TEXT,
+    hold_until     TEXT,
+    on_timeout     TEXT,
+    updated        TEXT NOT NULL
+);
+CREATE INDEX alerts_received ON alerts (received);
+CREATE TABLE relays (
+    relay_id  INTEGER PRIMARY KEY,
+    alert_id  INTEGER NOT NULL REFERENCES alerts (alert_id),
+    status    TEXT NOT NULL CHECK (status IN ('started', 'done', 'failed')),
+    started   TEXT NOT NULL,
+    finished  TEXT,
+    header    TEXT NOT NULL,
+    origin    TEXT NOT NULL,
+    plan      TEXT NOT NULL,
+    file      TEXT,
+    reason    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX relays_alert ON relays (alert_id);
+CREATE TABLE operator_actions (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id INTEGER,
+    user     TEXT NOT NULL,
+    verdict  TEXT NOT NULL,
+    note     TEXT NOT NULL,
+    at       TEXT NOT NULL
+);
+CREATE TABLE tests (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    week     TEXT NOT NULL,
+    source   TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    alert_id INTEGER,
+    reason   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX tests_week ON tests (week);
+CREATE TABLE missed_reasons (
+    week   TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind   TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    user   TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    PRIMARY KEY (week, source, kind)
+);
+CREATE TABLE outputs (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    output   TEXT NOT NULL,
+    hook     TEXT NOT NULL,
+    alert_id INTEGER,
+    ok       INTEGER NOT NULL,
+    detail   TEXT NOT NULL,
+    at       TEXT NOT NULL
+);
+CREATE TABLE source_health (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    source     TEXT NOT NULL,
+    ok         INTEGER NOT NULL,
+    level_dbfs REAL,
+    detail     TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+"""
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA}
+"""user_version N -> the SQL that brings version N-1 to N."""
+
+CSV_COLUMNS = ("alert_id", "received", "source", "kind", "header", "cap_identifier",
+               "cap_sender", "cap_sent", "signature", "event", "originator", "locations",
+               "issued", "expires", "decision", "reason", "filter", "relay_status",
+               "relay_file", "relay_reason")
+
+
+class LogError(EasError):
+    """The station log cannot be opened or is not one this version understands."""
+
+
+def iso(when: datetime | None) -> str | None:
+    """``when`` as sortable ISO 8601 UTC text with milliseconds (``None`` stays ``None``)."""
+    if when is None:
+        return None
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """Inverse of :func:`iso`."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One alert as logged, with its latest relay (status, file, reason) if any."""
+
+    alert_id: int
+    received: datetime
+    source: str
+    kind: str
+    header: str | None
+    cap_identifier: str | None
+    cap_sender: str | None
+    cap_sent: datetime | None
+    signature: str | None
+    event: str | None
+    originator: str | None
+    locations: tuple[str, ...]
+    issued: datetime | None
+    expires: datetime | None
+    decision: str
+    reason: str
+    filter: str | None
+    relay_status: str | None
+    relay_file: str | None
+    relay_reason: str | None
+
+
+@dataclass(frozen=True)
+class OperatorRow:
+    """An operator action: who, on which alert, what, when."""
+
+    alert_id: int | None
+    user: str
+    verdict: str
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TestRow:
+    """A required-test status row (47 CFR 11.61, logged per 11.35)."""
+
+    week: str
+    source: str
+    kind: str
+    status: str
+    at: datetime
+    alert_id: int | None
+    reason: str
+
+
+class StationLog:
+    """The SQLite station log. Use :meth:`open`; close with :meth:`close` (or ``with``).
+
+    Only the monitor opens it with ``writer=True`` (one writer, held by a lock file);
+    readers (``eas-encoder log``, a console) open it with ``writer=False`` and may still add
+    a missed-test reason (a short transaction WAL lets run beside the writer).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock: IO[bytes] | None,
+                 recovered: list[int]) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = lock
+        self.recovered = recovered
+        """Relay ids found ``started`` at open and marked failed (writer only)."""
+
+    # -- opening --------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, writer: bool = True,
+             now: datetime | None = None) -> StationLog:
+        """Open (creating or migrating) the log at ``path``.
+
+        Args:
+            path: the SQLite file.
+            writer: the monitor's one writer: takes the lock file ``<path>.lock`` and
+                recovers what a crash left in progress. ``False``: a reader; the file must
+                exist.
+            now: the time written on recovered rows (default: the clock; this is the edge).
+
+        Raises:
+            LogError: missing file (reader), another writer holds the lock, not a station
+                log, or a log from a newer version.
+        """
+        p = Path(path)
+        lock = None
+        if writer:
+            lock = _take_lock(p)
+        elif not p.exists():
+            raise LogError("no station log here yet (run 'eas-encoder monitor' first)",
+                           field="database", value=str(p))
+        try:
+            conn = sqlite3.connect(p, isolation_level=None, timeout=10.0)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if writer:
+                conn.execute("PRAGMA journal_mode = WAL")
+                # FULL: a decision the shell is about to act on survives a power cut too.
+                conn.execute("PRAGMA synchronous = FULL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            if lock:
+                lock.close()
+            raise LogError(f"is not a readable SQLite station log ({exc})", field="database",
+                           value=str(p)) from None
+        if version > SCHEMA_VERSION:
+            conn.close()
+            if lock:
+                lock.close()
+            raise LogError(f"was written by a newer eas-encoder (schema {version}, this one "
+                           f"reads up to {SCHEMA_VERSION})", field="database", value=str(p))
+        if version < SCHEMA_VERSION:
+            if not writer and version == 0:
+                conn.close()
+                raise LogError("is not a station log", field="database", value=str(p))
+            _migrate(conn, version)
+        log = cls(conn, p, lock, [])
+        if writer:
+            log.recovered = log._recover(now or datetime.now(UTC))
+        return log
+
+    def close(self) -> None:
+        """Close the connection and release the writer lock."""
+        self._conn.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> StationLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _recover(self, now: datetime) -> list[int]:
+        """Mark what a killed writer left in progress: relays ``started`` -> ``failed``;
+        alerts pending or held -> logged as interrupted (the core no longer holds them).
+        """
+        c = self._conn
+        with _tx(c):
+            ids = [r[0] for r in c.execute(
+                "SELECT relay_id FROM relays WHERE status = 'started' ORDER BY relay_id")]
+            c.execute("UPDATE relays SET status = 'failed', finished = ?, reason = "
+                      "'interrupted: the monitor stopped during the relay' "
+                      "WHERE status = 'started'", (iso(now),))
+            c.execute("UPDATE alerts SET decision = 'log', updated = ?, reason = reason || "
+                      "'; interrupted: the monitor stopped while it was ' || "
+                      "CASE decision WHEN 'hold' THEN 'held' ELSE 'pending' END "
+                      "WHERE decision IN ('pending', 'hold')", (iso(now),))
+        return ids
+
+    # -- writing --------------------------------------------------------------------------
+    def record(self, actions: Iterable[Action], now: datetime | None = None) -> None:
+        """Write a batch of core actions in one transaction; call it before acting on them.
+
+        Actions with nothing to log (``RunHooks``, ``PollCap``) are skipped.
+
+        Raises:
+            sqlite3.Error: the disk failed (the caller must not act on the batch).
+        """
+        stamp = iso(now or datetime.now(UTC))
+        c = self._conn
+        with _tx(c):
+            for a in actions:
+                if isinstance(a, LogAlert):
+                    _upsert_alert(c, a, stamp)
+                elif isinstance(a, Relay):
+                    p = a.plan
+                    plan = {"attention": p.attention, "attention_seconds": p.attention_seconds,
+                            "audio": p.audio, "text": p.text, "eoms": p.eoms,
+                            "cap_audio": getattr(p.cap_audio, "uri", None),
+                            "deadline": iso(p.deadline)}
+                    c.execute("INSERT INTO relays (relay_id, alert_id, status, started, header,"
+                              " origin, plan) VALUES (?, ?, 'started', ?, ?, ?, ?)",
+                              (a.relay_id, a.alert_id, iso(a.at) or stamp, str(p.header),
+                               p.origin, json.dumps(plan)))
+                elif isinstance(a, RelayStatus):
+                    c.execute("UPDATE relays SET status = ?, finished = ?, file = ?, "
+                              "reason = ? WHERE relay_id = ?",
+                              (a.status, iso(a.at), a.file, a.reason, a.relay_id))
+                elif isinstance(a, Hold):
+                    c.execute("UPDATE alerts SET hold_until = ?, on_timeout = ? "
+                              "WHERE alert_id = ?", (iso(a.until), a.on_timeout, a.alert_id))
+                elif isinstance(a, OperatorAction):
+                    c.execute("INSERT INTO operator_actions (alert_id, user, verdict, note, at)"
+                              " VALUES (?, ?, ?, ?, ?)",
+                              (a.alert_id, a.user, a.verdict, a.note, iso(a.at)))
+                elif isinstance(a, TestStatus):
+                    c.execute("INSERT INTO tests (week, source, kind, status, at, alert_id, "
+                              "reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (a.week, a.source, a.kind, a.status, iso(a.at), a.alert_id,
+                               a.reason))
+                elif isinstance(a, OutputRecord):
+                    c.execute("INSERT INTO outputs (output, hook, alert_id, ok, detail, at) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
+                              (a.output, a.hook, a.alert_id, int(a.ok), a.detail, iso(a.at)))
+                elif isinstance(a, SourceStatus):
+                    c.execute("INSERT INTO source_health (source, ok, level_dbfs, detail, at) "
+                              "VALUES (?, ?, ?, ?, ?)",
+                              (a.source, int(a.ok), a.level_dbfs, a.detail, iso(a.at)))
+
+    def record_missed_reason(self, week: str, source: str, reason: str, user: str, *,
+                             kind: str = "RWT", at: datetime | None = None) -> None:
+        """Record why a required test was not received or sent (47 CFR 11.35(a)); a second
+        call for the same week, source and kind replaces the reason.
+
+        Raises:
+            LogError: empty reason or user, or a week that is not ``YYYY-Www``.
+        """
+        _check_week(week)
+        if not reason.strip():
+            raise LogError("must not be empty", field="reason", value=reason,
+                           spec="47 CFR 11.35(a)")
+        if not user.strip():
+            raise LogError("must name who records it", field="user", value=user)
+        with _tx(self._conn):
+            self._conn.execute(
+                "INSERT INTO missed_reasons (week, source, kind, reason, user, at) VALUES "
+                "(?, ?, ?, ?, ?, ?) ON CONFLICT (week, source, kind) DO UPDATE SET "
+                "reason = excluded.reason, user = excluded.user, at = excluded.at",
+                (week, source, kind, reason.strip(), user.strip(),
+                 iso(at or datetime.now(UTC))))
+
+    # -- reading --------------------------------------------------------------------------
+    def next_id(self) -> int:
+        """First alert/relay id not used yet (ids never repeat across restarts)."""
+        row = self._conn.execute(
+            "SELECT max(coalesce((SELECT max(alert_id) FROM alerts), 0),"
+            " coalesce((SELECT max(relay_id) FROM relays), 0))").fetchone()
+        return int(row[0]) + 1
+
+    def alerts(self, since: datetime | None = None, until: datetime | None = None
+               ) -> list[AlertRow]:
+        """Alerts received in ``[since, until)``, oldest first, each with its last relay."""
+        sql = ("SELECT a.alert_id, a.received, a.source, a.kind, a.header, a.cap_identifier,"
+               " a.cap_sender, a.cap_sent, a.signature, a.event, a.originator, a.locations,"
+               " a.issued, a.expires, a.decision, a.reason, a.filter, r.status, r.file,"
+               " r.reason FROM alerts a LEFT JOIN relays r ON r.relay_id = "
+               "(SELECT max(relay_id) FROM relays WHERE alert_id = a.alert_id)")
+        where, args = [], []
+        if since is not None:
+            where.append("a.received >= ?")
+            args.append(iso(since))
+        if until is not None:
+            where.append("a.received < ?")
+            args.append(iso(until))
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY a.received, a.alert_id"
+        out = []
+        for r in self._conn.execute(sql, args):
+            out.append(AlertRow(
+                r[0], parse_iso(r[1]), r[2], r[3], r[4], r[5], r[6], parse_iso(r[7]), r[8],
+                r[9], r[10], tuple(r[11].split()), parse_iso(r[12]), parse_iso(r[13]), r[14],
+                r[15], r[16], r[17], r[18], r[19]))  # type: ignore[arg-type]
+        return out
+
+    def write_csv(self, stream: IO[str], since: datetime | None = None,
+                  until: datetime | None = None) -> int:
+        """Write the alerts as CSV (:data:`CSV_COLUMNS`, RFC 4180); return the row count."""
+        w = csv.writer(stream, lineterminator="\n")
+        w.writerow(CSV_COLUMNS)
+        rows = self.alerts(since, until)
+        for r in rows:
+            w.writerow(["" if v is None else (" ".join(v) if isinstance(v, tuple) else
+                                              iso(v) if isinstance(v, datetime) else v)
+                        for v in (getattr(r, c) for c in CSV_COLUMNS)])
+        return len(rows)
+
+    def operator_actions(self, alert_id: int | None = None) -> list[OperatorRow]:
+        """Operator actions, oldest first (all, or those on ``alert_id``)."""
+        sql = "SELECT alert_id, user, verdict, note, at FROM operator_actions"
+        args: tuple = ()
+        if alert_id is not None:
+            sql += " WHERE alert_id = ?"
+            args = (alert_id,)
+        return [OperatorRow(r[0], r[1], r[2], r[3], parse_iso(r[4]))  # type: ignore[arg-type]
+                for r in self._conn.execute(sql + " ORDER BY id", args)]
+
+    def tests(self, week: str) -> list[TestRow]:
+        """Required-test rows of ISO ``week``, in the order written."""
+        _check_week(week)
+        return [TestRow(r[0], r[1], r[2], r[3], parse_iso(r[4]), r[5], r[6])  # type: ignore
+                for r in self._conn.execute(
+                    "SELECT week, source, kind, status, at, alert_id, reason FROM tests "
+                    "WHERE week = ? ORDER BY id", (week,))]
+
+    def missed_reasons(self, week: str) -> dict[tuple[str, str], tuple[str, str]]:
+        """``(source, kind) -> (reason, user)`` recorded for ISO ``week``."""
+        return {(r[0], r[1]): (r[2], r[3]) for r in self._conn.execute(
+            "SELECT source, kind, reason, user FROM missed_reasons WHERE week = ?", (week,))}
+
+    def relays(self) -> list[dict[str, Any]]:
+        """Every relay row as a dict (id, alert, status, times, header, origin, file)."""
+        cur = self._conn.execute("SELECT relay_id, alert_id, status, started, finished, "
+                                 "header, origin, file, reason FROM relays ORDER BY relay_id")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur]
+
+    def outputs(self, alert_id: int | None = None) -> list[dict[str, Any]]:
+        """Output results (hooks, webhooks) as dicts, oldest first (all or one alert's)."""
+        sql = "SELECT output, hook, alert_id, ok, detail, at FROM outputs"
+        args: tuple = ()
+        if alert_id is not None:
+            sql += " WHERE alert_id = ?"
+            args = (alert_id,)
+        cur = self._conn.execute(sql + " ORDER BY id", args)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur]
+
+    def source_health(self, source: str | None = None, limit: int = 100
+                      ) -> list[tuple[str, bool, float | None, str, datetime]]:
+        """Latest health rows, newest first: (source, ok, level dBFS, detail, at)."""
+        sql = "SELECT source, ok, level_dbfs, detail, at FROM source_health"
+        args: list[Any] = []
+        if source is not None:
+            sql += " WHERE source = ?"
+            args.append(source)
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        return [(r[0], bool(r[1]), r[2], r[3], parse_iso(r[4]))  # type: ignore[misc]
+                for r in self._conn.execute(sql, args)]
+
+    def core_state(self, now: datetime, timezone: str = "UTC") -> CoreState:
+        """What :class:`~.core.Station` needs after a restart: the next id, the duplicate
+        memory (last ten valid headers still in their valid period, 47 CFR
+        11.33(a)(3)(ii)), recent CAP keys (ECIG), and this week's test counts.
+        """
+        c = self._conn
+        recent = []
+        rows = c.execute(
+            "SELECT alert_id, originator, event, locations, issued, expires FROM alerts "
+            "WHERE decision != 'reject' AND event IS NOT NULL AND issued IS NOT NULL "
+            "AND source != 'station' AND reason NOT LIKE 'cap-replaced:%' AND expires > ? "
+            "ORDER BY alert_id DESC LIMIT ?", (iso(now), DUPLICATE_MEMORY)).fetchall()
+        for aid, org, event, locs, issued, expires in reversed(rows):
+            i, e = parse_iso(issued), parse_iso(expires)
+            assert i is not None and e is not None
+            key = (org, event, tuple(sorted(set(locs.split()))), i, e - i)
+            recent.append(RecentHeader(key, e, aid))
+        cap_seen = tuple((r[0], r[1], parse_iso(r[2]).isoformat())  # type: ignore[union-attr]
+                         for r in reversed(c.execute(
+                             "SELECT cap_identifier, cap_sender, cap_sent FROM alerts WHERE "
+                             "kind = 'cap' AND signature = 'valid' AND cap_sent IS NOT NULL "
+                             "AND reason != 'duplicate-cap' AND received > ? "
+                             "ORDER BY alert_id DESC LIMIT ?",
+                             (iso(now - CAP_MEMORY_TIME), CAP_MEMORY)).fetchall()))
+        week = week_of(now, timezone)
+        rwt = frozenset(r[0] for r in c.execute(
+            "SELECT source FROM tests WHERE week = ? AND kind = 'RWT' AND status = 'received'",
+            (week,)))
+        sent = c.execute("SELECT 1 FROM tests WHERE week = ? AND source = 'station' AND "
+                         "kind = 'RWT' AND status = 'sent'", (week,)).fetchone() is not None
+        return CoreState(self.next_id(), tuple(recent), cap_seen, week, rwt, sent)
+
+    def integrity(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when whole)."""
+        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+# -- helpers --------------------------------------------------------------------------------
+class _tx:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on an autocommit
+    connection: the write lock is taken up front, so a batch is all or nothing.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    for v in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in _MIGRATIONS[v].split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {v}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _upsert_alert(c: sqlite3.Connection, a: LogAlert, stamp: str | None) -> None:
+    c.execute(
+        "INSERT INTO alerts (alert_id, source, received, kind, header, cap_identifier, "
+        "cap_sender, cap_sent, signature, event, originator, locations, issued, expires, "
+        "decision, reason, filter, document, updated) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (alert_id) DO UPDATE SET decision = excluded.decision, "
+        "reason = excluded.reason, filter = excluded.filter, "
+        "header = coalesce(excluded.header, header), updated = excluded.updated",
+        (a.alert_id, a.source, iso(a.at), a.kind, a.header_text, a.cap_identifier,
+         a.cap_sender, iso(a.cap_sent), a.signature, a.event, a.originator,
+         " ".join(a.locations), iso(a.issued), iso(a.expires), a.decision.value, a.reason,
+         a.filter, a.document, stamp))
+
+
+def _check_week(week: str) -> None:
+    try:
+        y, w = week.split("-W")
+        datetime.fromisocalendar(int(y), int(w), 1)
+    except ValueError:
+        raise LogError("must be an ISO week like 2026-W48", field="week", value=week) from None
+
+
+def _take_lock(path: Path) -> IO[bytes]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 (held until close)
+    try:
+        import fcntl
+    except ImportError:     # no advisory locks on this platform: one writer by convention
+        return f
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise LogError("another monitor is already writing this log (one writer only)",
+                       field="database", value=str(path)) from None
+    return f
+
+
+def week_bounds(week: str, timezone: str = "UTC") -> tuple[datetime, datetime]:
+    """UTC start and end of ISO ``week`` in ``timezone``.
+
+    Raises:
+        LogError: not ``YYYY-Www``.
+    """
+    from zoneinfo import ZoneInfo
+
+    _check_week(week)
+    y, w = week.split("-W")
+    monday = datetime.fromisocalendar(int(y), int(w), 1).replace(tzinfo=ZoneInfo(timezone))
+    return monday.astimezone(UTC), (monday + timedelta(days=7)).astimezone(UTC)
