@@ -106,7 +106,8 @@ def test_test_status_only_for_test_events(amber_bytes: bytes) -> None:
 
 
 def test_language_selection(shared_reference) -> None:
-    a = parse(shared_reference / "cap" / "samples" / "ibm_oasis_amber_example.xml")
+    a = parse((shared_reference / "cap" / "samples" / "ibm_oasis_amber_example.xml")
+              .read_bytes())
     assert select_info(a, "es-US")[0] == 1
     assert select_info(a, "es")[0] == 1
     assert select_info(a, "EN-us")[0] == 0

@@ -76,7 +76,7 @@ def test_from_same_round_trip(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["cap", "to-same", str(out)]) == 0  # station from EAS-STN-ID
     assert capsys.readouterr().out.strip() == AMBER_HEADER
-    assert parse(out).sent.year == 2026
+    assert parse(out.read_bytes()).sent.year == 2026
 
 
 def test_from_same_bad_header(capsys) -> None:

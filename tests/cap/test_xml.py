@@ -48,13 +48,13 @@ def test_amber_sample_fields(amber_bytes: bytes) -> None:
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_shared_samples_round_trip(shared_reference, name: str) -> None:
-    a = parse(shared_reference / "cap" / "samples" / name)
+    a = parse((shared_reference / "cap" / "samples" / name).read_bytes())
     assert parse(serialize(a)) == a
     assert parse(serialize(a, pretty=False)) == a
 
 
 def test_signature_kept_verbatim_as_extension(shared_reference) -> None:
-    a = parse(shared_reference / "cap" / "samples" / "google_canada_signed.cap")
+    a = parse((shared_reference / "cap" / "samples" / "google_canada_signed.cap").read_bytes())
     assert len(a.extensions) == 2
     assert all("SignatureValue" in e for e in a.extensions)
     assert parse(serialize(a)).extensions == a.extensions
@@ -114,7 +114,7 @@ XINCLUDE = b"""<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"
     (XXE, "DOCTYPE"),
     (XXE.decode().replace('<?xml version="1.0"?>', "").encode("utf-16"), "DOCTYPE"),
     (XINCLUDE, "XInclude"),
-    (b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>" + b"<a>" * 100_000, "well-formed"),
+    (b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>" + b"<a>" * 100_000, "deeper"),
     (b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>" + b"<a>" * 100 + b"</a>" * 100
      + b"</alert>", "deeper"),
     (b"<alert><unclosed></alert>", "well-formed"),
@@ -128,25 +128,186 @@ def test_hostile_refused_fast(doc: bytes, words: str) -> None:
 
 def test_hostile_sample_refused_without_network(shared_reference) -> None:
     with pytest.raises(CapError, match="DOCTYPE"):
-        parse(shared_reference / "cap" / "samples" / "google_xee_hostile.cap")
+        parse((shared_reference / "cap" / "samples" / "google_xee_hostile.cap").read_bytes())
 
 
-def test_100_mb_refused_before_parsing(tmp_path) -> None:
-    big = tmp_path / "big.xml"
-    with big.open("wb") as fh:
-        fh.write(b"<alert>")
-        fh.truncate(100 * 1024 * 1024)  # sparse: costs no disk
+def test_100_mb_refused_before_parsing() -> None:
     start = time.perf_counter()
-    with pytest.raises(CapError, match="larger than"):
-        parse(big)
     with pytest.raises(CapError, match="larger than"):
         parse_tree(b" " * (100 * 1024 * 1024))
     assert time.perf_counter() - start < 3.0
 
 
-def test_missing_file_is_cap_error(tmp_path) -> None:
-    with pytest.raises(CapError, match="cannot read"):
-        parse(tmp_path / "absent.xml")
+def test_paths_are_not_opened_by_the_cap_layer(tmp_path) -> None:
+    """Bytes in: the CAP layer opens no file (the CLI or a feed client reads it)."""
+    path = tmp_path / "alert.xml"
+    path.write_bytes(b"<alert/>")
+    for source in (path, str(path)):
+        with pytest.raises((TypeError, CapError)):
+            parse(source)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="read the file"):
+        parse_tree(path)  # type: ignore[arg-type]
+
+
+# --- encodings: the DOCTYPE guard must see what libxml2 sees ------------------------------
+
+_PE_BODY = ('<!DOCTYPE alert [<!ENTITY % p SYSTEM "{target}"> %p;]>\n'
+            '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>\n')
+
+
+def _utf7(text: str) -> bytes:
+    # Markup written the way a hostile UTF-7 producer would: '<', '>', '!', '%' base64-coded,
+    # so no byte-level search for "<!DOCTYPE" can see it.
+    coded = {"<": "+ADw-", ">": "+AD4-", "!": "+ACE-", "%": "+ACU-"}
+    return "".join(coded.get(c, c) for c in text).encode("ascii")
+
+
+def _hostile(encoding: str, target: str) -> bytes:
+    body = _PE_BODY.format(target=target)
+    if encoding == "UTF-7":
+        return b'<?xml version="1.0" encoding="UTF-7"?>\n' + _utf7(body)
+    codec = {"UTF-32": "utf-32", "UTF-32LE": "utf-32-le", "UTF-32BE": "utf-32-be",
+             "IBM037": "cp037", "UTF-16LE": "utf-16-le", "UTF-16BE": "utf-16-be",
+             "UTF-16": "utf-16-le"}[encoding]
+    return f'<?xml version="1.0" encoding="{encoding}"?>\n{body}'.encode(codec)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-7", "UTF-32", "UTF-32LE", "UTF-32BE", "IBM037",
+                                      "UTF-16LE", "UTF-16BE", "UTF-16"])
+def test_doctype_in_other_encodings_opens_no_file(tmp_path, encoding: str) -> None:
+    """Issue 10: a DOCTYPE with an external parameter entity, in an encoding the old byte scan
+    did not read, made libxml2 open the file it names (file:///dev/zero hung the CLI). The
+    named file holds text that is not a DTD: had it been opened, libxml2 would report a
+    content error in it; it must be refused before that, naming the encoding.
+    """
+    probe = tmp_path / "probe.dtd"
+    probe.write_text("this is not a DTD\n")
+    doc = _hostile(encoding, probe.as_uri())
+    with pytest.raises(CapError) as exc:
+        parse(doc)
+    assert exc.value.field == "encoding", str(exc.value)
+    assert "Content error" not in str(exc.value)
+
+
+def test_parser_itself_refuses_external_entities(tmp_path) -> None:
+    """Second line of defence: even given a DOCTYPE directly (bypassing every check on the
+    text), the parser opens no file and says so.
+    """
+    from lxml import etree
+
+    from eas_encoder.cap.xml import safe_parser
+
+    probe = tmp_path / "probe.dtd"
+    probe.write_text("this is not a DTD\n")
+    doc = _PE_BODY.format(target=probe.as_uri()).encode()
+    with pytest.raises(CapError, match="external resource"):
+        etree.fromstring(doc, safe_parser())
+
+
+_SMALL = ('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>caf\u00e9'
+          "</identifier></alert>")
+
+
+@pytest.mark.parametrize("declared,codec,bom", [
+    (None, "utf-8", b""), ("UTF-8", "utf-8", b""), ("utf-8", "utf-8", b"\xef\xbb\xbf"),
+    (None, "utf-8", b"\xef\xbb\xbf"), ("ISO-8859-1", "latin-1", b""),
+    ("UTF-16", "utf-16-le", b"\xff\xfe"), ("UTF-16", "utf-16-be", b"\xfe\xff"),
+    (None, "utf-16-le", b"\xff\xfe"),
+])
+def test_accepted_encodings_read_the_same_text(declared, codec, bom) -> None:
+    decl = f'<?xml version="1.0" encoding="{declared}"?>\n' if declared else ""
+    root = parse_tree(bom + (decl + _SMALL).encode(codec)).getroot()
+    assert root[0].text == "caf\u00e9"
+
+
+@pytest.mark.parametrize("doc,words", [
+    (b'<?xml version="1.0" encoding="US-ASCII"?>' + _SMALL.encode("utf-8"), "not valid"),
+    (b'<?xml version="1.0"?>' + _SMALL.encode("latin-1"), "not valid UTF-8"),
+    (b"\xef\xbb\xbf<?xml version='1.0' encoding='ISO-8859-1'?>" + _SMALL.encode(), "mark"),
+    (b'<?xml version="1.0" encoding="UTF-16"?>' + _SMALL.encode(), "byte-order mark"),
+    (b"\x4c\x6f\xa7\x94\x93@", "EBCDIC"),
+])
+def test_encoding_contradictions_refused(doc: bytes, words: str) -> None:
+    with pytest.raises(CapError, match=words) as exc:
+        parse_tree(doc)
+    assert exc.value.field == "encoding"
+
+
+# Written out here, not taken from the implementation: the IANA names XML 1.0 §4.3.3 says
+# to use, for the encodings CAP feeds actually send.
+_ACCEPTED = {"utf-8", "utf-16", "us-ascii", "iso-8859-1"}
+
+
+def _every_encoding_name() -> list[str]:
+    import codecs
+    from encodings.aliases import aliases
+
+    names = set(aliases) | set(aliases.values()) | {n.upper() for n in _ACCEPTED}
+    for name in list(names):
+        try:
+            names.add(codecs.lookup(name).name)
+        except LookupError:
+            pass
+    return sorted(names)
+
+
+def _declaring(name: str, body: str) -> bytes:
+    import codecs
+
+    text = f'<?xml version="1.0" encoding="{name}"?>\n{body}'
+    try:
+        info = codecs.lookup(name)
+        if info._is_text_encoding:  # type: ignore[attr-defined]
+            return info.encode(text)[0]
+    except (LookupError, UnicodeError, ValueError):
+        pass
+    return text.encode("latin-1")  # a bytes-to-bytes codec's name: the label is the attack
+
+
+def test_guard_over_every_encoding_python_knows(tmp_path) -> None:
+    """Item 8 of issue 10: every encoding name Python knows, declared in a document encoded
+    with it. A plain alert is read only under the accepted names; a DOCTYPE with an external
+    parameter entity is refused under every name, and never by reading the file.
+    """
+    probe = tmp_path / "probe.dtd"
+    probe.write_text("this is not a DTD\n")
+    plain = '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier></alert>'
+    wrong = []
+    for name in _every_encoding_name():
+        try:
+            parse_tree(_declaring(name, plain))
+            accepted = True
+        except CapError as exc:
+            accepted = False
+            if exc.field != "encoding":
+                wrong.append((name, "plain", str(exc)))
+        if accepted != (name.lower() in _ACCEPTED):
+            wrong.append((name, "plain", "accepted" if accepted else "refused"))
+        try:
+            parse_tree(_declaring(name, _PE_BODY.format(target=probe.as_uri())))
+            wrong.append((name, "hostile", "accepted"))
+        except CapError as exc:
+            if "Content error" in str(exc) or "external resource" in str(exc):
+                wrong.append((name, "hostile", str(exc)))
+    assert not wrong, wrong
+
+
+def test_deep_nesting_names_our_limit_not_libxml2s() -> None:
+    doc = b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>" + b"<a>" * 100_000 \
+        + b"</a>" * 100_000 + b"</alert>"
+    with pytest.raises(CapError) as exc:
+        parse(doc)
+    assert "deeper than 64" in str(exc.value)
+    assert "HUGE" not in str(exc.value) and "256" not in str(exc.value)
+
+
+def test_node_budget() -> None:
+    head = b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><info>"
+    with pytest.raises(CapError, match="more than 100000 elements"):
+        parse_tree(head + b"<code/>" * 100_000 + b"</info></alert>")
+    with pytest.raises(CapError, match="more than 100000 elements"):
+        parse_tree(head + b"<!---->" * 100_000 + b"</info></alert>")
+    parse_tree(head + b"<code/>" * 99_000 + b"</info></alert>")
 
 
 # --- hypothesis round trip -------------------------------------------------------------

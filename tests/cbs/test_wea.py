@@ -141,7 +141,8 @@ def test_ipaws_cap_sample_to_wea():
 def test_bilingual_cap_gives_english_and_spanish_identifiers(shared_reference):
     from eas_encoder.cap.xml import parse
 
-    alert = parse(shared_reference / "cap" / "samples" / "ibm_oasis_amber_example.xml")
+    alert = parse((shared_reference / "cap" / "samples" / "ibm_oasis_amber_example.xml")
+                  .read_bytes())
     wea = wea_from_cap(alert)
     assert [t.language for t in wea.texts] == ["en", "es"]
     assert wea.message_identifiers() == (4379, 4392)

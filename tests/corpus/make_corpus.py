@@ -137,6 +137,26 @@ def _oversize() -> bytes:
     return seed.replace(b"<alert", b"<!--" + b"x" * (10 * 1024 * 1024) + b"-->\n<alert", 1)
 
 
+_PE_DOCTYPE = ('<!DOCTYPE alert [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>\n'
+               '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>\n')
+
+
+def _utf7_doctype() -> bytes:
+    # '<', '>', '!' and '%' written as UTF-7 base64 runs: no byte reads "<!DOCTYPE".
+    coded = {"<": "+ADw-", ">": "+AD4-", "!": "+ACE-", "%": "+ACU-"}
+    body = "".join(coded.get(c, c) for c in _PE_DOCTYPE)
+    return b'<?xml version="1.0" encoding="UTF-7"?>\n' + body.encode("ascii")
+
+
+def _declared(encoding: str, codec: str) -> bytes:
+    return f'<?xml version="1.0" encoding="{encoding}"?>\n{_PE_DOCTYPE}'.encode(codec)
+
+
+def _nested(depth: int) -> bytes:
+    return (b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">' + b"<a>" * depth
+            + b"</a>" * depth + b"</alert>")
+
+
 CAP: dict[str, Callable[[], bytes]] = {
     **{f"cap/{name}.xml": (lambda data=data: data) for name, data in HOSTILE_XML.items()},
     "cap/empty.xml": lambda: b"",
@@ -146,6 +166,15 @@ CAP: dict[str, Callable[[], bytes]] = {
                                                           b"emergency:cap:9.9"),
     "cap/nul_byte.xml": lambda: cap_seed().replace(b"<status>", b"<status>\x00", 1),
     "cap/oversize.xml": _oversize,
+    "cap/utf7_doctype.xml": _utf7_doctype,
+    "cap/utf32_bom_doctype.xml": lambda: _declared("UTF-32", "utf-32"),
+    "cap/utf32le_no_bom_doctype.xml": lambda: _declared("UTF-32", "utf-32-le"),
+    "cap/utf32be_no_bom_doctype.xml": lambda: _declared("UTF-32BE", "utf-32-be"),
+    "cap/ebcdic_doctype.xml": lambda: _declared("IBM037", "cp037"),
+    "cap/utf16le_no_bom_doctype.xml": lambda: _declared("UTF-16LE", "utf-16-le"),
+    "cap/deep_100000.xml": lambda: _nested(100_000),
+    "cap/nodes_over_budget.xml": lambda: cap_seed().replace(
+        b"</info>", b"<parameter/>" * 100_001 + b"</info>", 1),
     "cap/valid_amber.xml": cap_seed,
 }
 

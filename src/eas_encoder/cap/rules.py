@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -183,9 +182,9 @@ def _tree(source: object) -> etree._Element:
         return source
     if isinstance(source, etree._ElementTree):
         return source.getroot()
-    if isinstance(source, str) and source.lstrip().startswith("<"):
-        source = source.encode("utf-8")
-    if isinstance(source, bytes | bytearray | str | os.PathLike):
+    if isinstance(source, str) and not source.lstrip().startswith("<"):
+        raise TypeError("validate() takes the document, not a path: read the file first")
+    if isinstance(source, bytes | bytearray | memoryview | str):
         return parse_tree(source).getroot()
     raise TypeError(f"cannot validate a {type(source).__name__}")
 
@@ -195,7 +194,7 @@ def validate(source: object, profile: str = "cap") -> list[Finding]:
 
     Args:
         source: an :class:`~eas_encoder.cap.model.Alert`, document bytes, XML text (a ``str``
-            starting with ``<``), a file path, or an lxml element/tree.
+            starting with ``<``), or an lxml element/tree. No file is opened here.
         profile: ``"cap"``, ``"ipaws"`` or ``"ecig"`` (each includes ``"cap"``).
 
     Returns:
@@ -212,8 +211,9 @@ def validate(source: object, profile: str = "cap") -> list[Finding]:
         root = _tree(source)
     except CapError as exc:
         where = f" (at {exc.position})" if exc.position is not None else ""
+        what = f"{exc.field} {exc.value!r}: " if exc.value is not None else ""
         return [make_finding("CAP-XML", exc.field if (exc.field or "").startswith("/") else "/",
-                             f"{exc.rule}{where}")]
+                             f"{what}{exc.rule}{where}")]
     q = etree.QName(root)
     if q.localname != "alert" or q.namespace not in (CAP12_NS, CAP11_NS):
         return [make_finding("CAP-NAMESPACE", "/" + q.localname,

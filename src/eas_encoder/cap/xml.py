@@ -1,11 +1,16 @@
 """Safe CAP XML parsing and namespaced serialization (CAP 1.2 §3, OASIS CAP-v1.2.xsd).
 
 CAP arrives from networks and files we do not control, so the parser is set up for untrusted
-input: documents larger than ``max_bytes`` are refused before libxml2 sees them; any DOCTYPE is
-refused outright (CAP never needs a DTD, and a DTD is where entity bombs and external entities
-live); entities are never resolved, nothing is fetched from the network, XInclude is never
-processed (and an ``xi:include`` element is refused), ``huge_tree`` stays off and the element
-depth is bounded. Refusals are :class:`~eas_encoder.errors.CapError` naming the rule.
+input, and takes bytes, never a path (the edge reads files). Documents larger than
+``max_bytes`` are refused before libxml2 sees them. The bytes are decoded by Python with one of
+the allow-listed :data:`ENCODINGS` (anything else, e.g. UTF-7, UTF-32 or EBCDIC, is refused),
+and libxml2 is given that text as UTF-8, so the checks on the text and the parser read the same
+characters. Any DOCTYPE is refused (CAP never needs a DTD, and a DTD is where entity bombs and
+external entities live): on the decoded text, then again on the parsed document, and the parser
+itself resolves no entity, loads no DTD and has a resolver that refuses every file and network
+access. XInclude is never processed (an ``xi:include`` element is refused), ``huge_tree`` stays
+off, element depth and the number of nodes are bounded while parsing. Refusals are
+:class:`~eas_encoder.errors.CapError` naming the rule.
 
 :func:`parse` reads CAP 1.2 and CAP 1.1 (whose elements are a subset) into the frozen model of
 :mod:`eas_encoder.cap.model`; element order is not enforced here (a real SMHI feed puts
@@ -16,11 +21,9 @@ depth is bounded. Refusals are :class:`~eas_encoder.errors.CapError` naming the 
 from __future__ import annotations
 
 import codecs
-import os
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -29,118 +32,236 @@ from ..errors import CapError
 from .model import CAP11_NS, CAP12_NS, Alert, Area, Info, NamedValue, Resource
 
 __all__ = [
-    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "CAP_NAMESPACES", "safe_parser", "parse_tree",
-    "read_source", "parse", "from_element", "to_element", "serialize", "element_path",
-    "format_datetime", "parse_datetime",
+    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_NODES", "CAP_NAMESPACES", "ENCODINGS",
+    "safe_parser", "decode_document", "parse_tree", "parse", "from_element", "to_element",
+    "serialize", "element_path", "format_datetime", "parse_datetime",
 ]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """Largest document accepted by default (10 MiB; real CAP with in-band audio stays far below)."""
 DEFAULT_MAX_DEPTH = 64
 """Deepest element nesting accepted (CAP itself needs 5; an XML-DSig adds about 5 more)."""
+DEFAULT_MAX_NODES = 100_000
+"""Most elements, comments and processing instructions accepted in one document. A real alert
+has a few hundred (a Canadian NAAD alert with hundreds of geocodes a few thousand); the budget
+bounds the tree's memory and every later per-element pass however the 10 MiB are spent."""
 CAP_NAMESPACES = (CAP12_NS, CAP11_NS)
 """Namespaces read by :func:`parse`; CAP 1.0 (different structure) is not supported."""
 XINCLUDE_NS = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
+ENCODINGS: dict[str, str] = {
+    "UTF-8": "the XML default; what NWS, IPAWS-OPEN, NAAD (Canada) and MeteoAlarm feeds send",
+    "UTF-16": "only with a byte-order mark: XML 1.0 §4.3.3 requires every processor to read it",
+    "US-ASCII": "a subset of UTF-8 some older producers declare",
+    "ISO-8859-1": "Latin-1, still declared by some feeds (the USGS earthquake CAP sample is)",
+}
+"""The declared encodings accepted (IANA names, case-insensitive, XML 1.0 §4.3.3), with why.
+Everything else (UTF-7, UTF-32, EBCDIC, UTF-16 without a byte-order mark, ...) is refused
+before libxml2 sees a byte: an encoding our own decoder does not read the way libxml2 does is
+where a DOCTYPE can hide from every check made on the text."""
+_CODECS = {"UTF-8": "utf-8", "US-ASCII": "ascii", "ISO-8859-1": "latin-1", "UTF-16": "utf-16"}
 _SPEC = "CAP 1.2 §3.3.4 (security); W3C XML 1.0"
+_ENC_SPEC = "W3C XML 1.0 §4.3.3 and Appendix F; CAP 1.2 §3.3.4"
+_FEED_CHUNK = 512
+"""Bytes given to libxml2 at a time. Elements are at least 3 bytes (``<a>``), so between two
+looks at the depth it can grow by at most 171 levels: from our limit of 64 it stays below
+libxml2's own 256, whose error text (pointing at an option we never set) never reaches a user."""
+
+# XML 1.0 §2.8 [23]-[24] and §4.3.3 [80]: only what sits before the encoding name matters.
+# Possessive quantifiers: nothing here can backtrack.
+_XML_DECL = re.compile(
+    r"<\?xml[ \t\r\n]++version[ \t\r\n]*+=[ \t\r\n]*+(?:\"[^\"<]*+\"|'[^'<]*+')"
+    r"(?:[ \t\r\n]++encoding[ \t\r\n]*+=[ \t\r\n]*+(?:\"([^\"<]*+)\"|'([^'<]*+)'))?")
+_DECL_CHARS = 256
+"""Characters of the document read to find the XML declaration's encoding name."""
 
 # CAP 1.2 §3.3.2 with the schema's pattern; "Z" and fractional seconds are refused there.
 _DATETIME = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d++)?(Z|[+-]\d\d:\d\d)?")
 
 
-def safe_parser() -> etree.XMLParser:
-    """A new lxml parser configured for untrusted input (no DTD, entities, network, huge tree)."""
-    return etree.XMLParser(
+class _RefuseExternal(etree.Resolver):
+    """Refuses every external entity, DTD and schema libxml2 asks for, file or network."""
+
+    def resolve(self, system_url: str | None, public_id: str | None,
+                context: object) -> None:
+        raise CapError("an external resource was requested and refused (CAP never needs one)",
+                       field="document", value=system_url or public_id, spec=_SPEC)
+
+
+def safe_parser(**events: Any) -> etree.XMLParser:
+    """A new lxml parser configured for untrusted input.
+
+    No DTD loaded, no entity resolved, no network; a resolver that refuses every external
+    resource (so even a DTD that slipped past :func:`decode_document` opens no file); no huge
+    tree; input always read as UTF-8 (:func:`decode_document` makes it so), whatever the
+    document declares. With ``events`` (``events=("start", "end")``) it is an
+    :class:`lxml.etree.XMLPullParser`.
+    """
+    options: dict[str, Any] = dict(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, collect_ids=False, remove_blank_text=False, recover=False,
-    )
+        attribute_defaults=False, huge_tree=False, collect_ids=False, remove_blank_text=False,
+        recover=False, encoding="utf-8")
+    parser = (etree.XMLPullParser(**events, **options) if events
+              else etree.XMLParser(**options))
+    parser.resolvers.add(_RefuseExternal())
+    return parser
 
 
-def read_source(source: bytes | str | os.PathLike[str], *,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Return the bytes of ``source`` (bytes as given, or a file path), bounded in size.
+def _refuse_encoding(rule: str, value: str | None, position: int | None = None) -> CapError:
+    allowed = ", ".join(n for n in ENCODINGS if n != "UTF-16")
+    return CapError(f"{rule} (accepted: {allowed} and UTF-16 with a byte-order mark)",
+                    field="encoding", value=value, position=position, spec=_ENC_SPEC)
+
+
+def _declared_encoding(head: str) -> str | None:
+    m = _XML_DECL.match(head)
+    if m is None:
+        return None
+    name = m.group(1) if m.group(1) is not None else m.group(2)
+    return None if name is None else name.strip()
+
+
+def decode_document(data: bytes) -> str:
+    """Decode an XML document's bytes with an encoding from :data:`ENCODINGS`, or refuse.
+
+    The encoding is found as XML 1.0 Appendix F says (byte-order mark, then the declaration),
+    but only the allow-listed encodings are read, each by Python's strict codec; the text
+    returned is what every later check and libxml2 (fed it as UTF-8) see.
+
+    Args:
+        data: the document bytes.
+
+    Returns:
+        The document text, byte-order mark removed.
 
     Raises:
-        CapError: file unreadable or larger than ``max_bytes``.
-        TypeError: ``source`` is neither bytes nor a path.
+        CapError: field ``encoding``: a UTF-32 or UTF-16 text without a byte-order mark, an
+            EBCDIC or otherwise not ASCII-compatible start, a declared encoding not in
+            :data:`ENCODINGS` or contradicting the byte-order mark, or bytes that are not
+            valid in the encoding (with the byte offset).
     """
-    if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            with path.open("rb") as fh:
-                # Read one byte more than allowed so an oversized file is detected without
-                # ever holding more than max_bytes + 1 in memory.
-                data = fh.read(max_bytes + 1)
-        except OSError as exc:
-            raise CapError(f"cannot read file: {exc.strerror or exc}", field="file",
-                           value=str(path)) from None
-    else:
-        raise TypeError(f"CAP source must be bytes or a path, not {type(source).__name__}")
-    if len(data) > max_bytes:
-        raise CapError(f"document is larger than the {max_bytes}-byte limit",
-                       field="document", value=f">{max_bytes} bytes", spec=_SPEC)
-    return data
-
-
-def _refuse_doctype(data: bytes) -> None:
-    # Scan the raw text before libxml2 parses anything, so a DTD's entity bomb is never built.
-    head = data[:4]
-    text: str | bytes = data
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if head.startswith(bom):
-            text = data.decode(codec, errors="replace")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise _refuse_encoding("UTF-32 is not accepted", "UTF-32")
+    family = None
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            family, body = codec, data[len(bom):]
             break
     else:
-        if head[:2] in (b"<\x00", b"\x00<"):
-            text = data.decode("utf-16-le" if head[:1] == b"<" else "utf-16-be",
-                               errors="replace")
-    found = text.find("<!DOCTYPE" if isinstance(text, str) else b"<!DOCTYPE")
+        body = data
+        if b"\x00" in body[:4]:
+            raise _refuse_encoding("UTF-16 or UTF-32 without a byte-order mark is not "
+                                   "accepted", None, data.index(b"\x00"))
+        if body[:1] and body[:1] not in b"< \t\r\n":
+            raise _refuse_encoding("the document does not start with '<' or an XML "
+                                   "declaration in an ASCII-compatible encoding (EBCDIC?)",
+                                   body[:4].hex(" "), 0)
+    if family is None:
+        head = body[:_DECL_CHARS].decode("latin-1")
+    else:
+        width = 2 if family.startswith("utf-16") else 1
+        head = body[:_DECL_CHARS * width].decode(family, errors="replace")
+    declared = _declared_encoding(head)
+    label = declared.upper() if declared is not None else None
+    if family is not None:
+        fits = {"utf-8": ("UTF-8",), "utf-16-le": ("UTF-16",), "utf-16-be": ("UTF-16",)}
+        if label is not None and label not in fits[family]:
+            raise _refuse_encoding(f"declares {declared!r} but starts with the {family[:6]} "
+                                   "byte-order mark", declared)
+        codec = family
+    elif label is None:
+        codec = "utf-8"
+    elif label == "UTF-16":
+        raise _refuse_encoding("UTF-16 without a byte-order mark is not accepted", declared)
+    elif label in _CODECS:
+        codec = _CODECS[label]
+    else:
+        raise _refuse_encoding("declared encoding is not accepted", declared)
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise _refuse_encoding(f"byte 0x{body[exc.start]:02x} is not valid "
+                               f"{label or 'UTF-8'}", declared,
+                               exc.start + len(data) - len(body)) from None
+    return text
+
+
+def _refuse_doctype(text: str) -> None:
+    # On the decoded text, so no encoding can hide it; the parser below is the second line.
+    found = text.find("<!DOCTYPE")
     if found >= 0:
         raise CapError("a DOCTYPE is not allowed in CAP (refused to avoid entity expansion "
                        "and external entities)", field="document", value="<!DOCTYPE",
                        position=found, spec=_SPEC)
 
 
-def parse_tree(source: bytes | str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_depth: int = DEFAULT_MAX_DEPTH) -> etree._ElementTree:
+def parse_tree(source: bytes | bytearray | memoryview | str, *,
+               max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
+               max_nodes: int = DEFAULT_MAX_NODES) -> etree._ElementTree:
     """Parse untrusted XML safely and return the lxml tree (no CAP checks yet).
 
+    This function reads no file: the caller (the CLI, a feed client) reads the bytes.
+
     Args:
-        source: document bytes or a file path.
-        max_bytes: size limit in bytes.
+        source: the document bytes, or its already decoded text (a ``str``, whose declared
+            encoding is then not used).
+        max_bytes: size limit in bytes (of the UTF-8 text for a ``str``).
         max_depth: element nesting limit.
+        max_nodes: limit on elements, comments and processing instructions together.
 
     Raises:
-        CapError: too large, DOCTYPE present, not well-formed, too deep, or XInclude used.
+        CapError: too large, an encoding not in :data:`ENCODINGS`, a DOCTYPE, not
+            well-formed, too deep, too many nodes, an external resource requested, or
+            XInclude used.
+        TypeError: ``source`` is a path or another type (read files at the edge).
     """
-    data = read_source(source, max_bytes=max_bytes)
-    _refuse_doctype(data)
+    if isinstance(source, str):
+        text = source.removeprefix("\ufeff")
+        size = len(text.encode("utf-8", "surrogatepass"))
+    elif isinstance(source, bytes | bytearray | memoryview):
+        size = len(source)
+    else:
+        raise TypeError(f"CAP source must be bytes or text, not {type(source).__name__} "
+                        "(read the file first; the CAP layer opens no paths)")
+    if size > max_bytes:
+        raise CapError(f"document is larger than the {max_bytes}-byte limit",
+                       field="document", value=f"{size} bytes", spec=_SPEC)
+    if not isinstance(source, str):
+        text = decode_document(bytes(source))
+    _refuse_doctype(text)
+    data = text.encode("utf-8", "surrogatepass")
+    parser = safe_parser(events=("start", "end", "comment", "pi"))
+    depth = nodes = 0
     try:
-        tree = etree.ElementTree(etree.fromstring(data, parser=safe_parser()))
+        for at in range(0, len(data), _FEED_CHUNK):
+            parser.feed(data[at:at + _FEED_CHUNK])
+            for event, node in parser.read_events():
+                if event == "end":
+                    depth -= 1
+                    continue
+                nodes += 1
+                if nodes > max_nodes:
+                    raise CapError(f"more than {max_nodes} elements, comments and processing "
+                                   "instructions", field=element_path(node), spec=_SPEC)
+                if event == "start":
+                    depth += 1
+                    if depth > max_depth:
+                        raise CapError(f"elements nested deeper than {max_depth} levels",
+                                       field=element_path(node), spec=_SPEC)
+                    if etree.QName(node).namespace in XINCLUDE_NS:
+                        raise CapError("XInclude is not allowed in CAP",
+                                       field=element_path(node), value=node.get("href"),
+                                       spec=_SPEC)
+        root = parser.close()
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         msg = str(exc.msg if hasattr(exc, "msg") else exc).splitlines()[0]
         raise CapError(f"not well-formed XML: {msg}", field="document", position=line,
                        spec="W3C XML 1.0") from None
-    except ValueError as exc:  # e.g. a str with an encoding declaration
-        raise CapError(f"not parseable as XML: {exc}", field="document") from None
+    tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise CapError("a DOCTYPE is not allowed in CAP", field="document", spec=_SPEC)
-    root = tree.getroot()
-    # Iterative walk: a recursive one could itself be driven to the recursion limit.
-    stack = [(root, 1)]
-    while stack:
-        el, depth = stack.pop()
-        if depth > max_depth:
-            raise CapError(f"elements nested deeper than {max_depth} levels",
-                           field=element_path(el), spec=_SPEC)
-        if isinstance(el.tag, str) and etree.QName(el).namespace in XINCLUDE_NS:
-            raise CapError("XInclude is not allowed in CAP", field=element_path(el),
-                           value=el.get("href"), spec=_SPEC)
-        stack.extend((child, depth + 1) for child in el)
     return tree
 
 
@@ -403,25 +524,39 @@ def _area(el: etree._Element, ns: str) -> Area:
                 extensions=tuple(r.extensions))
 
 
-def parse(source: bytes | str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
-          max_depth: int = DEFAULT_MAX_DEPTH) -> Alert:
-    """Parse a CAP 1.2 (or 1.1) document from bytes or a file path into an ``Alert``.
+def parse(source: bytes | bytearray | memoryview | str, *,
+          max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
+          max_nodes: int = DEFAULT_MAX_NODES) -> Alert:
+    """Parse a CAP 1.2 (or 1.1) document's bytes (or decoded text) into an ``Alert``.
 
     Schema order is not enforced and elements CAP does not define are kept verbatim in
-    ``extensions`` (see :func:`eas_encoder.cap.rules.validate`, which reports both).
+    ``extensions`` (see :func:`eas_encoder.cap.rules.validate`, which reports both). No file
+    is opened here: read it at the edge and pass the bytes.
 
     Raises:
         CapError: hostile or malformed XML (see :func:`parse_tree`) or content the model
             cannot hold, naming the element path, the value and the rule.
+        TypeError: ``source`` is not bytes or text.
     """
-    return from_element(parse_tree(source, max_bytes=max_bytes, max_depth=max_depth).getroot())
+    return from_element(parse_tree(source, max_bytes=max_bytes, max_depth=max_depth,
+                                   max_nodes=max_nodes).getroot())
 
 
 # --- model -> element -----------------------------------------------------------------------
 
 def _sub(parent: etree._Element, name: str, text: str | None) -> None:
-    if text is not None:
-        etree.SubElement(parent, f"{{{CAP12_NS}}}{name}").text = text
+    if text is None:
+        return
+    el = etree.SubElement(parent, f"{{{CAP12_NS}}}{name}")
+    try:
+        el.text = text
+    except ValueError:
+        bad = next((c for c in text if ord(c) < 0x20 and c not in "\t\n\r"
+                    or 0xD800 <= ord(c) <= 0xDFFF or c in "\ufffe\uffff"), None)
+        what = f"{bad!r}" if bad is not None else "a character"
+        raise CapError(f"contains {what}, a control character XML 1.0 cannot carry",
+                       field=element_path(el), value=text[:60],
+                       spec="W3C XML 1.0 §2.2 (Char)") from None
 
 
 def _pairs(parent: etree._Element, name: str, pairs: tuple[NamedValue, ...]) -> None:
@@ -452,8 +587,8 @@ def to_element(alert: Alert) -> etree._Element:
     """Build the CAP 1.2 ``alert`` element (children in schema order) for ``alert``.
 
     Raises:
-        CapError: an extension that is not well-formed XML.
-        ValueError: text containing characters XML cannot carry (e.g. NUL).
+        CapError: an extension that is not well-formed XML, or text holding a control
+            character XML cannot carry (e.g. NUL), naming the element.
     """
     if not isinstance(alert, Alert):
         raise TypeError(f"expected an Alert, not {type(alert).__name__}")
@@ -531,7 +666,7 @@ def serialize(alert: Alert, *, pretty: bool = True) -> bytes:
     whitespace would change what the signature covers.
 
     Raises:
-        CapError / ValueError: as :func:`to_element`.
+        CapError: as :func:`to_element`.
     """
     root = to_element(alert)
     if pretty and not _has_extensions(alert):

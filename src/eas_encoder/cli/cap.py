@@ -19,7 +19,7 @@ from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, message_audio, same_to
 from ..cap.model import Alert
 from ..cap.rules import PROFILES, Level, validate
 from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
-from ..cap.xml import DEFAULT_MAX_BYTES, parse, read_source, serialize
+from ..cap.xml import DEFAULT_MAX_BYTES, parse, serialize
 from ..errors import CapError
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
@@ -181,11 +181,34 @@ def load_alert(args: argparse.Namespace, data: bytes) -> Alert:
     return verified_alert(data, allow_untrusted=args.allow_untrusted, **_trust(args))
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        data = sys.stdin.buffer.read(DEFAULT_MAX_BYTES + 1)
-        return read_source(data)
-    return read_source(name)
+def read_document(name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of the CAP document ``name`` (``-``: standard input), at most ``max_bytes``.
+
+    This is the edge where CAP files are opened; the CAP layer itself takes bytes. At most
+    ``max_bytes + 1`` bytes are ever read, so ``/dev/zero`` or a huge file costs nothing.
+
+    Raises:
+        CapError: field ``file`` naming the file: unreadable, or larger than ``max_bytes``.
+    """
+    label = "<stdin>" if name == "-" else name
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with open(name, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise CapError(f"cannot read file: {exc.strerror or exc}", field="file",
+                       value=label) from None
+    if len(data) > max_bytes:
+        limit = (f"{max_bytes // 2**20} MiB" if max_bytes % 2**20 == 0
+                 else f"{max_bytes}-byte")
+        raise CapError(f"is larger than the {limit} limit for a CAP document", field="file",
+                       value=label, spec="CAP 1.2 §3.3.4 (security)")
+    return data
+
+
+_read = read_document
 
 
 def _write_bytes(dest: str, data: bytes) -> None:

@@ -84,10 +84,14 @@ def parse_hex(items: list[str]) -> list[bytes]:
     """Hex arguments (or ``-`` for stdin lines) to PDUs; spaces inside are ignored.
 
     Raises:
-        CbsError: field ``pdu`` naming the argument and the character position of bad hex.
+        CbsError: field ``pdu`` naming the argument and the character position of bad hex,
+            or stdin holding no PDU at all.
     """
     if items == ["-"]:
         items = [line for line in sys.stdin.read().splitlines() if line.strip()]
+        if not items:
+            raise CbsError("no PDU on standard input (one page of hex octets per line)",
+                           field="pdu", value="-")
     out = []
     for n, item in enumerate(items, 1):
         clean = "".join(item.split())
