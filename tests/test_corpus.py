@@ -63,8 +63,8 @@ def library_outcome(entry_point: str, path: Path) -> str:
         if entry_point == "header":
             return f"ok:header={Header.parse(path.read_bytes())}"
         if entry_point == "signed":  # 47 CFR 11.56(c): only a trusted signature's content
-            alert = verified_alert(path, trust_store=[(PKI / "root_ca.pem").read_bytes()],
-                                   at=AT)
+            alert = verified_alert(path.read_bytes(),
+                                   trust_store=[(PKI / "root_ca.pem").read_bytes()], at=AT)
             return f"ok:header={alert_to_same(alert, station=STATION).header}"
     except EasError as exc:
         return f"error:{type(exc).__name__}"
