@@ -132,6 +132,15 @@ def test_signature_budget_is_counted_before_any_crypto(monkeypatch) -> None:
     assert calls == []
 
 
+def test_signed_bytes_budget_is_counted_before_any_crypto(monkeypatch) -> None:
+    """Signatures x document size is bounded too (a 10 MiB alert may carry two)."""
+    doc = forgeries.signature_copies(3)
+    monkeypatch.setattr(signature, "MAX_SIGNED_BYTES", 3 * len(doc) - 1)
+    monkeypatch.setattr(signxml.XMLVerifier, "verify", lambda *a, **k: pytest.fail("crypto"))
+    with pytest.raises(CapError, match="bytes \\(signatures x size\\)"):
+        verify(doc, at=AT)
+
+
 def test_signature_budget_allows_the_documented_number() -> None:
     checks = verify(forgeries.signature_copies(MAX_SIGNATURES), trust_store=[pem("root_ca.pem")],
                     at=AT).checks

@@ -68,11 +68,16 @@ from .model import CAP11_NS, CAP12_NS, DSIG_NS, Alert
 from .xml import DEFAULT_MAX_BYTES, element_path, parse, parse_tree, serialize
 
 __all__ = ["SignatureCheck", "Verification", "sign", "verify", "verified_alert", "signatures",
-           "MAX_SIGNATURES", "MAX_CERTIFICATES"]
+           "MAX_SIGNATURES", "MAX_SIGNED_BYTES", "MAX_CERTIFICATES"]
 
 MAX_SIGNATURES = 4
 """Most ``ds:Signature`` elements a document may hold (NAAD alerts carry two). Counted before
 any signature is verified, so a document of thousands of copies costs one parse."""
+
+MAX_SIGNED_BYTES = 2 * DEFAULT_MAX_BYTES
+"""Most bytes verified per document: signatures x document size. Each signature costs a
+canonicalization and digest of the whole alert, so a 10 MiB alert may carry two signatures and
+a 5 MiB one four; checked before any signature is verified."""
 
 MAX_CERTIFICATES = 8
 """Most ``X509Certificate`` elements in one signature's ``KeyInfo`` (signer plus its CAs)."""
@@ -142,9 +147,25 @@ def signatures(root: etree._Element) -> list[etree._Element]:
     return [c for c in root if c.tag == _SIG]
 
 
-def _root(document: bytes | str | os.PathLike[str] | Alert) -> etree._Element:
+def _document(document: bytes | str | os.PathLike[str] | Alert) -> bytes | str:
+    # The CAP parser takes the document itself; a path is read here, bounded like any input.
     if isinstance(document, Alert):
-        document = serialize(document, pretty=False)
+        return serialize(document, pretty=False)
+    if isinstance(document, os.PathLike):
+        try:
+            with open(document, "rb") as fh:
+                data = fh.read(DEFAULT_MAX_BYTES + 1)
+        except OSError as exc:
+            raise CapError(f"cannot be read ({exc.strerror})", field="file",
+                           value=os.fspath(document)) from None
+        if len(data) > DEFAULT_MAX_BYTES:
+            raise CapError(f"is larger than the {DEFAULT_MAX_BYTES}-byte limit", field="file",
+                           value=os.fspath(document), spec=_SPEC)
+        return data
+    return document
+
+
+def _root(document: bytes | str) -> etree._Element:
     root = parse_tree(document, max_bytes=DEFAULT_MAX_BYTES).getroot()
     if etree.QName(root).namespace not in (CAP12_NS, CAP11_NS) or \
             etree.QName(root).localname != "alert":
@@ -162,7 +183,8 @@ def sign(document: bytes | str | os.PathLike[str] | Alert, key: bytes | str,
     """Add an enveloped RSA-SHA256 signature (``Reference URI=""``) to a CAP alert.
 
     Args:
-        document: alert bytes, a file path or an :class:`~eas_encoder.cap.model.Alert`.
+        document: alert bytes, a file path (``pathlib.Path``) or an
+            :class:`~eas_encoder.cap.model.Alert`.
         key: PEM private key (RSA).
         cert: PEM signer certificate, optionally followed by its issuing CA certificates,
             embedded in ``KeyInfo/X509Data`` (IPAWS-OPEN requires one; :func:`verify` needs
@@ -173,11 +195,11 @@ def sign(document: bytes | str | os.PathLike[str] | Alert, key: bytes | str,
         UTF-8 document bytes; existing signatures are kept and still verify.
 
     Raises:
-        CapError: the document is not a (safe, well-formed) CAP alert, or already holds
-            :data:`MAX_SIGNATURES` signatures.
+        CapError: the document is not a (safe, well-formed) CAP alert, or the signed document
+            would exceed :data:`MAX_SIGNATURES` or :data:`MAX_SIGNED_BYTES`.
         ValueError: the key or certificate cannot be used, or they do not belong together.
     """
-    root = _root(document)
+    root = _root(_document(document))
     certs = _check_pair(key, cert, passphrase) if cert is not None else None
     kept = signatures(root)
     if len(kept) >= MAX_SIGNATURES:
@@ -195,7 +217,12 @@ def sign(document: bytes | str | os.PathLike[str] | Alert, key: bytes | str,
     new = signatures(signed)[-1]
     for sig in kept:
         new.addprevious(sig)
-    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+    out = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+    if (len(kept) + 1) * len(out) > MAX_SIGNED_BYTES:
+        raise CapError(f"would hold {len(kept) + 1} signatures over {len(out)} bytes; at most "
+                       f"{MAX_SIGNED_BYTES} bytes (signatures x size) are verified",
+                       field="ds:Signature", spec=_SPEC)
+    return out
 
 
 def _check_pair(key: bytes | str, cert: bytes | str, passphrase: bytes | None) -> list[str]:
@@ -253,12 +280,16 @@ def _id_targets(root: etree._Element) -> dict[str, list[etree._Element]]:
     return ids
 
 
-def _check_document(root: etree._Element) -> dict[str, list[etree._Element]]:
+def _check_document(root: etree._Element, size: int) -> dict[str, list[etree._Element]]:
     """Document-level rules, before any cryptography: signature budget and placement, Ids."""
     found = list(root.iter(_SIG))
     if len(found) > MAX_SIGNATURES:
         raise CapError(f"holds {len(found)} ds:Signature elements; at most {MAX_SIGNATURES} "
                        "are verified", field="/alert", spec=_SPEC)
+    if len(found) * size > MAX_SIGNED_BYTES:
+        raise CapError(f"holds {len(found)} ds:Signature elements over {size} bytes; at most "
+                       f"{MAX_SIGNED_BYTES} bytes (signatures x size) are verified",
+                       field="/alert", spec=_SPEC)
     for sig in found:
         if sig.getparent() is not root:
             raise CapError("is not a child of alert (only enveloped signatures on the alert "
@@ -418,8 +449,8 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
     """Check every enveloped signature of a CAP alert and decide whether to trust its signer.
 
     Args:
-        document: alert bytes or a file path (the bytes as received; never a re-serialized
-            alert).
+        document: alert bytes or a file path (``pathlib.Path``): the bytes as received,
+            never a re-serialized alert.
         at: the time (timezone-aware) certificates must be valid at; the caller's clock.
         trusted_certs: pinned signer certificates (PEM, possibly several per item, or
             ``cryptography`` certificates): a signature whose signer has one's key is trusted.
@@ -433,13 +464,15 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
 
     Raises:
         CapError: the document is not a safe, well-formed CAP alert; holds more than
-            :data:`MAX_SIGNATURES` signatures, one that is not a child of ``alert``, or an
-            ``Id`` twice; a trust item holds no certificate.
+            :data:`MAX_SIGNATURES` signatures or more than :data:`MAX_SIGNED_BYTES` to verify,
+            a signature that is not a child of ``alert``, or an ``Id`` twice; a trust item
+            holds no certificate.
     """
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    root = _root(document)
-    ids = _check_document(root)
+    data = _document(document)
+    root = _root(data)
+    ids = _check_document(root, len(data))
     pinned = _load_certs(trusted_certs, "--cert")
     anchors = _load_certs(trust_store, "--trust-store")
     checks: list[SignatureCheck] = []
@@ -449,7 +482,7 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
         try:
             certs = _check_structure(sig, root, ids, allow_sha1)
             signer = certs[0].subject.rfc4514_string()
-            data = _verify_one(root, i, certs, allow_sha1)
+            signed = _verify_one(root, i, certs, allow_sha1)
         except _Refused as exc:
             checks.append(SignatureCheck(i, sig.get("Id"), False, False, signer,
                                          _algorithm(sig), str(exc)))
@@ -457,18 +490,20 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
         why = _trust(certs, pinned, anchors, at)
         checks.append(SignatureCheck(i, sig.get("Id"), True, not why, signer, _algorithm(sig),
                                      why))
-        covered.append((not why, data))
+        covered.append((not why, signed))
     if not checks or len(covered) != len(checks):
         return Verification(tuple(checks))
-    data = next((d for trusted, d in covered if trusted), covered[0][1])
+    # Every signature covers the same element (the alert without its signatures); the bytes
+    # of a trusted one are the ones acted on.
+    signed = next((d for trusted, d in covered if trusted), covered[0][1])
     try:
-        alert = parse(data)
+        alert = parse(signed)
     except CapError as exc:
         first = checks[0]
         checks[0] = SignatureCheck(first.index, first.signature_id, False, False, first.signer,
                                    first.algorithm, f"the signed content is not an alert: {exc}")
         return Verification(tuple(checks))
-    return Verification(tuple(checks), alert, data)
+    return Verification(tuple(checks), alert, signed)
 
 
 def verified_alert(document: bytes | str | os.PathLike[str], *, at: datetime,
