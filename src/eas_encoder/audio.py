@@ -20,6 +20,7 @@ import numpy as np
 import soundfile as sf
 
 from .errors import AudioError
+from .fileio import write_output
 
 __all__ = [
     "read_audio", "open_stream", "to_mono", "resample", "write_audio", "encode_audio_bytes",
@@ -272,10 +273,10 @@ def encode_audio_bytes(samples: np.ndarray, fs: int, *, format: str = "wav",
 
 def write_audio(dest: str | os.PathLike, samples: np.ndarray, fs: int, *,
                 format: str | None = None, bits: str = "16") -> None:
-    """Write samples to ``dest`` (``"-"`` = standard output), atomically.
+    """Write samples to ``dest`` (``"-"`` = standard output) through the atomic writer.
 
-    The file is written beside its destination under a temporary name and renamed into place,
-    so an error never leaves a partial output file behind.
+    See :mod:`eas_encoder.fileio`: an error never leaves a partial output file behind, a
+    device or FIFO is written in place, a symbolic link at ``dest`` is replaced, not followed.
 
     Args:
         dest: output path, or ``"-"`` for standard output.
@@ -300,37 +301,4 @@ def write_audio(dest: str | os.PathLike, samples: np.ndarray, fs: int, *,
                              ".wav, .flac or .raw, or say --format", field="output",
                              value=str(dest))
     data = encode_audio_bytes(samples, fs, format=format, bits=bits)
-    if str(dest) == _STDIO:
-        try:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise AudioError(f"cannot be written ({exc.strerror})", field="output",
-                             value="<stdout>") from None
-        return
-    path = Path(dest)
-    if path.exists() and not path.is_file():
-        # A device or a FIFO (e.g. /dev/null, a named pipe): write into it; renaming a
-        # temporary file over it would replace the device node itself.
-        if path.is_dir():
-            raise AudioError("is a directory", field="output", value=str(dest))
-        try:
-            with open(path, "wb") as fh:
-                fh.write(data)
-        except OSError as exc:
-            raise AudioError(f"cannot be written ({exc.strerror})", field="output",
-                             value=str(dest)) from None
-        return
-    # A sibling temporary name (opened exclusively, so the umask applies as for any new
-    # file) renamed into place: an error never leaves a partial output file behind.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise AudioError(f"cannot be written ({exc.strerror})", field="output",
-                         value=str(dest)) from None
+    write_output(dest, data, field="output", error=AudioError)

@@ -21,6 +21,7 @@ from ..cap.rules import PROFILES, Level, validate
 from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
 from ..cap.xml import DEFAULT_MAX_BYTES, parse, serialize
 from ..errors import CapError
+from ..fileio import write_output
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
@@ -212,15 +213,7 @@ _read = read_document
 
 
 def _write_bytes(dest: str, data: bytes) -> None:
-    if dest == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        Path(dest).write_bytes(data)
-    except OSError as exc:
-        raise CapError(f"cannot be written ({exc.strerror})", field="output",
-                       value=dest) from None
+    write_output(dest, data, field="output", error=CapError)
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from ..errors import ConformanceError
+from ..fileio import open_output
 from .report import Report
 from .rules import FAIL, WARN
 from .scan import Overview
@@ -95,8 +96,15 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
         title += "\nfails: " + ", ".join(failing)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
+    # matplotlib names the format from a path's extension; through a file object it must be
+    # told, and an unknown one is refused before anything is written.
+    suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".") or "png"
+    if suffix not in fig.canvas.get_supported_filetypes():
+        raise ConformanceError(f"has an extension matplotlib does not write (.{suffix})",
+                               field="plot", value=str(path))
     try:
-        fig.savefig(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise ConformanceError(f"cannot be written ({exc})", field="plot",
+        with open_output(path, field="plot", error=ConformanceError) as fh:
+            fig.savefig(fh, format=suffix)
+    except ValueError as exc:  # matplotlib refusing the figure itself
+        raise ConformanceError(f"cannot be drawn ({exc})", field="plot",
                                value=str(path)) from None
