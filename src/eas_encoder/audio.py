@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from fractions import Fraction
@@ -21,6 +22,7 @@ import soundfile as sf
 
 from .errors import AudioError
 from .fileio import write_output
+from .pipes import ForwardStream, read_exactly, read_wav_header, wav_blocks
 
 __all__ = [
     "read_audio", "open_stream", "to_mono", "resample", "write_audio", "encode_audio_bytes",
@@ -97,19 +99,65 @@ def open_stream(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
             raise AudioError("no such file", field="file", value=name)
         if os.path.isdir(source):
             raise AudioError("is a directory, not an audio file", field="file", value=name)
+    pipe = _pipe_of(source)
+    if pipe is not None:
+        return _open_pipe(pipe, name, blocksize)
     try:
         with _quiet_stderr():
-            if source == _STDIO:
-                # libsndfile needs to seek; buffer standard input for self-describing formats.
-                handle = sf.SoundFile(io.BytesIO(sys.stdin.buffer.read()))
-            else:
-                handle = sf.SoundFile(source)
+            handle = sf.SoundFile(source)
     except FileNotFoundError:
         raise AudioError("no such file", field="file", value=name) from None
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         hint = "; raw s16le on stdin needs --rate" if source == _STDIO else ""
         raise AudioError(f"cannot be read as audio ({_why(exc)}){hint}", field="file",
                          value=name) from None
+    if handle.samplerate < 1 or handle.channels < 1:
+        handle.close()
+        raise AudioError("declares no sample rate or no channels", field="file", value=name)
+    return handle.samplerate, _sf_blocks(handle, blocksize, name)
+
+
+def _pipe_of(source: str | os.PathLike | BinaryIO) -> BinaryIO | None:
+    """The stream to read without seeking, or ``None`` when libsndfile can open ``source``.
+
+    Standard input, a FIFO or character device named by path, and a file object that cannot
+    seek are read as pipes; standard input redirected from a regular file is left to libsndfile.
+    """
+    if source == _STDIO:
+        stream = sys.stdin.buffer
+    elif isinstance(source, str | os.PathLike):
+        try:
+            regular = stat.S_ISREG(os.stat(source).st_mode)
+        except OSError:
+            return None  # libsndfile reports it
+        if regular:
+            return None
+        return _binary(source)
+    else:
+        stream = source
+    try:
+        return None if stream.seekable() else stream
+    except (AttributeError, ValueError, OSError):
+        return stream
+
+
+def _open_pipe(stream: BinaryIO, name: str, blocksize: int) -> tuple[int, Iterator[np.ndarray]]:
+    # The container is told by its first bytes; only WAV is parsed here, the rest by
+    # libsndfile through a forward-only stream (flat memory either way).
+    head = read_exactly(stream, 12)
+    if len(head) == 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        fmt = read_wav_header(head, stream, name)
+        return fmt.rate, wav_blocks(stream, fmt, blocksize)
+    if not head:
+        raise AudioError("is empty (no audio on the pipe); raw s16le on stdin needs --rate",
+                         field="file", value=name)
+    forward = ForwardStream(stream, head, claim_length=1 << 62 if head[:4] == b"fLaC" else None)
+    try:
+        with _quiet_stderr():
+            handle = sf.SoundFile(forward)
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        raise AudioError(f"cannot be read as audio from a pipe ({_why(exc)}); raw s16le "
+                         "needs --rate", field="file", value=name) from None
     if handle.samplerate < 1 or handle.channels < 1:
         handle.close()
         raise AudioError("declares no sample rate or no channels", field="file", value=name)

@@ -175,3 +175,31 @@ def test_level_below_minus_60_dbfs_is_refused(tmp_path: Path,
                                               capsys: pytest.CaptureFixture) -> None:
     assert main(["encode", "--level", "-200", "-o", str(tmp_path / "q.wav")]) == 2
     assert "-60 to 0 dBFS" in capsys.readouterr().err
+
+
+def test_long_message_refused_unless_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture) -> None:
+    """A long --message is refused unless --allow-long (issue 10).
+
+    It once took 2.6 GB per hour of message with no limit; the limit is lowered here so the
+    test stays small.
+    """
+    import numpy as np
+    import soundfile as sf
+
+    from eas_encoder.cli import encode
+
+    assert encode.MAX_MESSAGE_SECONDS == 600
+    monkeypatch.setattr(encode, "MAX_MESSAGE_SECONDS", 2.0)
+    msg = tmp_path / "long.wav"
+    sf.write(msg, np.zeros(3 * 8000, np.int16), 8000)
+    out = tmp_path / "x.wav"
+    argv = ["encode", "--attention", "none", "--rate", "8000", "--message", str(msg),
+            "-o", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--allow-long" in err and "longer than 2 s" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    assert main([*argv, "--allow-long"]) == 0
+    assert sf.info(out).duration > 3

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import FORMATS, SUBTYPES, read_audio, resample, to_mono, write_audio
+from ..audio import FORMATS, SUBTYPES, open_stream, resample, to_mono, write_audio
 from ..errors import AudioError, EncodeError, HeaderError
 from ..same.header import Header
 from ..same.locations import DEMO_LOCATION, check_listed_county
@@ -34,6 +34,11 @@ message audio (47 CFR 11.33(a)(3)(i)), so a relaying station may cut the rest.""
 TTS_CHUNK_CHARACTERS = 1500
 """Long TTS text is spoken in pieces of about this many characters (about a minute each at
 150 words per minute), so progress can be shown between them."""
+MAX_MESSAGE_SECONDS = 600.0
+"""Longest ``--message`` accepted without ``--allow-long``. The transmission is rendered in
+memory (peak about 4 bytes x 4 copies per output sample: 0.45 GB for 10 minutes at 48 kHz,
+2.6 GB for an hour), and a message this long is five times what decoders must record
+(47 CFR 11.33(a)(3)(i)); reading stops at the limit, so a long file is refused cheaply."""
 
 EXAMPLES = """\
 examples:
@@ -79,7 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--attention-seconds", type=float, default=ATTENTION_DEFAULT_SECONDS,
                    metavar="S", help="attention signal length, 8 to 25 s (default 8)")
     m = a.add_mutually_exclusive_group()
-    m.add_argument("--message", metavar="FILE", help="spoken message audio file (any rate)")
+    m.add_argument("--message", metavar="FILE|-",
+                   help=f"spoken message audio file (any rate), at most "
+                        f"{MAX_MESSAGE_SECONDS:g} s unless --allow-long")
     m.add_argument("--tts", metavar="TEXT", help="speak TEXT with espeak-ng as the message")
     m.add_argument("--tts-file", metavar="FILE|-",
                    help="speak the UTF-8 text of FILE (or stdin) as the message")
@@ -88,6 +95,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--allow-nested", action="store_true",
                    help="accept message audio that itself contains a SAME header or EOM "
                         "(refused by default: receivers would act on it)")
+    a.add_argument("--allow-long", action="store_true",
+                   help=f"accept a --message longer than {MAX_MESSAGE_SECONDS:g} s (it is held "
+                        "in memory whole)")
     a.add_argument("--rate", type=int, default=DEFAULT_SAMPLE_RATE,
                    help=f"sample rate in Hz, 8000 to 192000 (default {DEFAULT_SAMPLE_RATE})")
     a.add_argument("--level", type=float, default=DEFAULT_LEVEL_DBFS, metavar="DBFS",
@@ -273,6 +283,34 @@ def warn_if_long(seconds: float) -> None:
               file=sys.stderr)
 
 
+def read_message(source: str, rate: int, *, max_seconds: float | None) -> np.ndarray:
+    """Read a message file block by block, mixed to mono, resampled to ``rate`` Hz.
+
+    Reading stops as soon as the message passes ``max_seconds``, so a long file costs no more
+    than the limit before it is refused.
+
+    Returns:
+        ``float32[n]`` at ``rate``.
+
+    Raises:
+        AudioError: unreadable file.
+        EncodeError: field ``--message``, longer than ``max_seconds``.
+    """
+    fs, blocks = open_stream(source, blocksize=1 << 16)
+    limit = None if max_seconds is None else int(max_seconds * fs)
+    chunks, frames = [], 0
+    for block in blocks:
+        frames += len(block)
+        if limit is not None and frames > limit:
+            raise EncodeError(f"is longer than {max_seconds:g} s (the whole transmission is "
+                              "rendered in memory; --allow-long sends it anyway)",
+                              field="--message", value=source)
+        chunks.append(to_mono(block))
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    del chunks
+    return resample(samples, fs, rate)
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the header, render the transmission and write it."""
     check_format_matches_name(args.output, args.format)
@@ -281,8 +319,8 @@ def run(args: argparse.Namespace) -> int:
     check_sample_rate(args.rate)  # before any message file is read or spoken
     message = None
     if args.message is not None:
-        samples, fs = read_audio(args.message)
-        message = resample(to_mono(samples), fs, args.rate)
+        message = read_message(args.message, args.rate,
+                               max_seconds=None if args.allow_long else MAX_MESSAGE_SECONDS)
         if not args.allow_nested:
             check_not_nested(message, args.rate, args.message)
     elif args.tts is not None or args.tts_file is not None:
