@@ -511,3 +511,30 @@ def test_naive_time_and_unknown_event_are_api_misuse() -> None:
         s.tick(datetime(2026, 1, 1))  # noqa: DTZ001
     with pytest.raises(TypeError):
         s.handle(object(), T0)  # type: ignore[arg-type]
+
+
+def test_cap_rwt_not_aired_still_counts_as_the_sources_weekly_test() -> None:
+    s = Station(config())
+    alert = same_to_alert(header("RWT", originator="EAS", minutes=15), reference=T0,
+                          status="Test", identifier="RWT_SDT_1")
+    out = run(s, [(0, CapReceived("IPAWS", alert, SignatureStatus.VALID, T0))])
+    assert out[0] == ("test", "2026-W48", "IPAWS", "RWT", "received")
+    assert out[1][2] == "log" and out[1][3].startswith("not-translatable")
+    # Unsigned: rejected before anything counts.
+    s2 = Station(config())
+    assert run(s2, [(0, CapReceived("IPAWS", alert, SignatureStatus.UNSIGNED, T0))]) == [
+        ("log", 1, "reject", "unsigned")]
+
+
+def test_cap_cancel_stops_a_held_cap_alert() -> None:
+    s = Station(config([{"name": "m", "action": "manual", "timeout": 600}]))
+    first = cap_of(header("CAE", originator="CIV"), identifier="A-1", seconds=0)
+    a = first.alert
+    cancel = replace(a, identifier="A-2", sent=a.sent + timedelta(minutes=1),
+                     msg_type="Cancel", references=f"{a.sender},{a.identifier},"
+                                                   f"{a.sent.isoformat()}")
+    out = run(s, [(0, first),
+                  (60, CapReceived("IPAWS", cancel, SignatureStatus.VALID, at(60)))])
+    assert out[0][:3] == ("log", 1, "hold")
+    assert ("log", 1, "ignore", "filter:m; cancelled by A-2") in out
+    assert s.pending == [] and run(s, [(600, None)]) == []

@@ -14,6 +14,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ..same.header import Header
+from .events import OutputResult
+
+OutputRecord = OutputResult
+"""An output's result as it is to be logged: the core hands the ``OutputResult`` event back
+as the action (one class, so the two cannot drift)."""
 
 if TYPE_CHECKING:
     from ..cap.model import Resource
@@ -177,18 +182,6 @@ class PollCap:
     alert_id: int
     header_text: str
     until: datetime
-
-
-@dataclass(frozen=True)
-class OutputRecord:
-    """An output's result as it is to be logged (hook name, alert, ok, captured detail)."""
-
-    output: str
-    hook: str
-    alert_id: int | None
-    ok: bool
-    detail: str
-    at: datetime
 
 
 Action = (LogAlert | Hold | Relay | RelayStatus | RunHooks | OperatorAction | TestStatus

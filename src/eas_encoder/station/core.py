@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from ..cap.bridge import alert_to_same
+from ..cap.model import MsgType
 from ..errors import EasError
 from ..same.codes import event_codes
 from ..same.header import Header
@@ -54,7 +55,6 @@ from .actions import (
     Hold,
     LogAlert,
     OperatorAction,
-    OutputRecord,
     PollCap,
     Relay,
     RelayPlan,
@@ -112,6 +112,8 @@ TRANSITIONS: dict[tuple[State | None, str], State] = {
     (State.PENDING, "ready"): State.RELAYING,
     (State.PENDING, "expired"): State.REJECTED,
     (State.PENDING, "cap-version"): State.REPLACED,
+    (State.PENDING, "cancel"): State.IGNORED,
+    (State.HELD, "cancel"): State.IGNORED,
     (State.RELAYING, "done"): State.RELAYED,
     (State.RELAYING, "failed"): State.FAILED,
 }
@@ -202,7 +204,6 @@ class _Alert:
     cap_audio: object = None
     relay_id: int | None = None
     origin: str = "relay"
-    extra: dict = field(default_factory=dict)
 
 
 def header_key(header: Header, issued: datetime) -> tuple:
@@ -311,8 +312,7 @@ class Station:
         elif isinstance(event, SourceHealth):
             out += self._on_health(event, now)
         elif isinstance(event, OutputResult):
-            out.append(OutputRecord(event.output, event.hook, event.alert_id, event.ok,
-                                    event.detail, event.at))
+            out.append(event)   # logged as is (OutputRecord is OutputResult)
         elif isinstance(event, HeardAttention):
             pass    # informative: the relay plan decides the attention signal itself
         else:
@@ -421,6 +421,10 @@ class Station:
         self._cap_seen[key] = now
         while len(self._cap_seen) > CAP_MEMORY:
             del self._cap_seen[next(iter(self._cap_seen))]
+        if alert.msg_type in (MsgType.CANCEL, MsgType.UPDATE):
+            cancelled = self._cancel(alert, now)
+        else:
+            cancelled = []
         try:
             act = alert_to_same(alert, station=self.config.station.id,
                                 language=self.config.cap.language,
@@ -428,14 +432,16 @@ class Station:
         except EasError as exc:
             self._move(a, "log")
             a.reason = f"not-translatable: {exc}"
-            return [self._log(a), RunHooks("alert", a.alert_id, self._hook_data(a))]
+            self._forget(a)
+            return cancelled + self._cap_test_only(a, alert, now) + [
+                self._log(a), RunHooks("alert", a.alert_id, self._hook_data(a))]
         a.header, a.header_text = act.header, str(act.header)
         a.cap_text, a.cap_audio = act.text, act.audio
         a.origin, a.eom = "cap", True
         out = self._gates(a, now)
         if out:
-            return out
-        out = self._test_heard(a, now)
+            return cancelled + out
+        out = cancelled + self._test_heard(a, now)
         dup = self._duplicate(a)
         if dup is not None:
             audio = self._alerts.get(dup)
@@ -445,6 +451,41 @@ class Station:
             return out + self._reject(a, "duplicate", dup_of=dup)
         self._remember(a)
         return out + self._filter_and_act(a, now)
+
+    def _cap_test_only(self, a: _Alert, alert: object, now: datetime) -> list[Action]:
+        """A CAP RWT/RMT the station does not air (status Test, ``allow_test`` off) still
+        counts as the source's test received (47 CFR 11.61; IPAWS sends weekly RWTs).
+        """
+        try:
+            act = alert_to_same(alert, station=self.config.station.id,  # type: ignore[arg-type]
+                                language=self.config.cap.language, allow_test=True)
+        except EasError:
+            return []
+        if act.header.event not in ("RWT", "RMT"):
+            return []
+        probe = _Alert(a.alert_id, a.source, "cap", a.received, act.header, str(act.header))
+        issued = act.header.issued_at(now)
+        if issued + act.header.valid_time <= now or \
+                issued > now + self.config.station.future_tolerance:
+            return []
+        return self._test_heard(probe, now)
+
+    def _cancel(self, alert: object, now: datetime) -> list[Action]:
+        """``Cancel``/``Update`` naming a CAP alert still pending or held stops it (ECIG: a
+        cancelled alert not yet aired is removed).
+        """
+        refs = {(r[0], r[1]) for r in alert.reference_triples  # type: ignore[attr-defined]
+                if len(r) == 3}
+        out: list[Action] = []
+        for b in sorted(self._alerts.values(), key=lambda x: x.alert_id):
+            if b.cap is None or b.state not in (State.PENDING, State.HELD):
+                continue
+            if (b.cap.alert.sender, b.cap.alert.identifier) in refs:
+                self._move(b, "cancel")
+                b.reason = f"{b.reason}; cancelled by {alert.identifier}"  # type: ignore
+                self._forget(b)
+                out += [self._log(b), RunHooks("alert", b.alert_id, self._hook_data(b))]
+        return out
 
     def _take_over(self, audio: _Alert, cap: _Alert, now: datetime) -> list[Action]:
         """The CAP version of a pending/held audio alert replaces it (FCC 22-75)."""
@@ -538,6 +579,7 @@ class Station:
             if f is None:
                 self._move(a, "ignore")
                 a.reason = "no-filter"
+                self._forget(a)
                 return [self._log(a), RunHooks("alert", a.alert_id, self._hook_data(a))]
             action, a.reason = f.action, f"filter:{f.name}"
         a.filter = f.name if f else None
@@ -558,7 +600,7 @@ class Station:
             out += [self._log(a), RunHooks("alert", a.alert_id, self._hook_data(a))]
         else:
             self._move(a, action)
-            self._close_audio(a)
+            self._forget(a)
             return [self._log(a), RunHooks("alert", a.alert_id, self._hook_data(a))]
         if a.kind == "same" and a.window_end and a.window_end > now:
             out.append(PollCap(a.alert_id, a.header_text or str(h), a.window_end))
