@@ -240,3 +240,102 @@ def test_every_help_states_the_exit_codes() -> None:
                  "eas-encoder cap verify"):
         assert "\n  3  " in helps[prog], prog
     assert "\n  3  " not in helps["eas-encoder encode"]
+
+
+def test_one_tz_option_wherever_local_times_are_printed(capsys: pytest.CaptureFixture) -> None:
+    sample = str(Path(__file__).resolve().parents[2] / "samples" / "cap_amber_ipaws.xml")
+    header = "ZCZC-CIV-CAE-006037+0130-0740205-KXYZ/FM -"
+    runs = {
+        "text": ["text", header, "--reference", "2026-03-15T00:00Z"],
+        "wea": ["wea", header, "--reference", "2026-03-15T00:00Z"],
+        "cap to-same": ["cap", "to-same", sample, "--station", "KXYZ/FM", "--text"],
+    }
+    for name, argv in runs.items():
+        assert main([*argv, "--tz", "America/Los_Angeles"]) == 0, name
+        out = capsys.readouterr().out
+        assert "7:05 PM PDT" in out, (name, out)
+        assert main(argv) == 0, name
+        assert "2:05 AM UTC" in capsys.readouterr().out, name
+
+
+# --- small gaps -------------------------------------------------------------------------------
+
+def test_version_from_package_metadata(capsys: pytest.CaptureFixture) -> None:
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"eas-encoder {version('eas-encoder')}"
+
+
+def test_decode_verbose_says_when_nothing_is_found(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    quiet = tmp_path / "quiet.wav"
+    sf.write(str(quiet), np.zeros(8000), 8000)
+    assert main(["decode", str(quiet)]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["decode", "--verbose", str(quiet)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "no alert found" in err
+
+
+def test_samples_beyond_float32_decode_without_a_warning() -> None:
+    import warnings
+
+    from eas_encoder.same.decoder import Receiver, decode
+
+    x = np.zeros(16000)
+    x[5], x[6], x[7], x[8] = 1e300, np.inf, np.nan, -1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # fuzzing printed "overflow encountered in cast"
+        assert decode(x, 8000) == []
+        assert decode(np.stack([x, -x], axis=1), 8000) == []
+        rx = Receiver(8000)
+        assert [*rx.feed(x), *rx.flush()] == []
+
+
+def _subcommand_paths() -> list[str]:
+    from eas_encoder.cli import build_parser
+    from eas_encoder.cli.completion import command_table
+
+    return [p for p in command_table(build_parser()) if p]
+
+
+def test_bash_completion_lists_every_subcommand(capsys: pytest.CaptureFixture) -> None:
+    assert main(["completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    paths = _subcommand_paths()
+    assert {"encode", "decode", "cap validate", "cbs decode", "completion"} <= set(paths)
+    for path in paths:
+        assert f'"{path}"' in script, path
+    assert "complete -o default -F _eas_encoder eas-encoder" in script
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_completion_completes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import subprocess
+
+    assert main(["completion", "bash"]) == 0
+    script = tmp_path / "c.bash"
+    script.write_text(capsys.readouterr().out)
+
+    def complete(*words: str) -> list[str]:
+        quoted = " ".join(f"'{w}'" for w in words)
+        cmd = (f"source {script}; COMP_WORDS=(eas-encoder {quoted}); "
+               f"COMP_CWORD={len(words)}; _eas_encoder; echo \"${{COMPREPLY[@]}}\"")
+        return subprocess.run(["bash", "-c", cmd], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.split()
+
+    top = [p for p in _subcommand_paths() if " " not in p]
+    assert complete("") == top
+    assert complete("cap", "v") == ["validate", "verify"]
+    assert complete("encode", "--attention", "") == ["eas", "nwr", "none"]
+    assert complete("cap", "validate", "--pro") == ["--profile"]
+
+
+def test_zsh_completion_is_a_compdef_for_every_subcommand(
+        capsys: pytest.CaptureFixture) -> None:
+    assert main(["completion", "zsh"]) == 0
+    script = capsys.readouterr().out
+    assert script.startswith("#compdef eas-encoder\n")
+    for path in _subcommand_paths():
+        assert f'"{path}"' in script, path

@@ -219,8 +219,8 @@ def ecig_findings(alert: Alert, *, language: str = DEFAULT_LANGUAGE) -> list[Fin
 
 
 def alert_to_same(alert: Alert, *, station: str | None = None,
-                  language: str = DEFAULT_LANGUAGE, allow_test: bool = False
-                  ) -> EasActivation:
+                  language: str = DEFAULT_LANGUAGE, allow_test: bool = False,
+                  tz: str | None = None) -> EasActivation:
     """Translate a CAP alert into the EAS message an ECIG device would air.
 
     Args:
@@ -229,6 +229,7 @@ def alert_to_same(alert: Alert, *, station: str | None = None,
             ``EAS-STN-ID`` parameter if there is one (IPAWS profile P12).
         language: configured language (see :func:`select_info`).
         allow_test: air ``Test``/``Exercise`` alerts whose event is RWT, RMT, NPT or DMO.
+        tz: the station's IANA time zone for the times in the message text; ``None`` = UTC.
 
     Returns:
         :class:`EasActivation` (header, text, chosen audio resource, non-fatal notes).
@@ -260,20 +261,22 @@ def alert_to_same(alert: Alert, *, station: str | None = None,
                     station)
     audio = next((r for r in info.resources if _is_audio(r)
                   and (r.deref_uri is not None or _local_path(r.uri, None) is not None)), None)
-    return EasActivation(header, message_text(info, header, alert.sent), audio, index,
+    return EasActivation(header, message_text(info, header, alert.sent, tz=tz), audio, index,
                          info.effective_language, tuple(found))
 
 
-def message_text(info: Info, header: Header, reference: datetime | None = None) -> str:
+def message_text(info: Info, header: Header, reference: datetime | None = None, *,
+                 tz: str | None = None) -> str:
     """The message text of ECIG §2.1.2/§3.6: ``EASText`` verbatim when present, else the
-    visual-message sentence built from the header (:func:`eas_encoder.text.crawl_text`, UTC,
-    year inferred near ``reference``, e.g. the alert's ``sent``) followed by ``description``
-    and ``instruction``.
+    visual-message sentence built from the header (:func:`eas_encoder.text.crawl_text`, in
+    the station's zone ``tz``, default UTC, the zone named after each time; year inferred
+    near ``reference``, e.g. the alert's ``sent``) followed by ``description`` and
+    ``instruction``.
     """
     given = info.parameter("EASText")
     if given and given[0].strip():
         return given[0].strip()
-    sentence = crawl_text(header, reference=reference)
+    sentence = crawl_text(header, tz=tz, reference=reference)
     return " ".join(part.strip() for part in (sentence, info.description,
                                               info.instruction) if part and part.strip())
 

@@ -31,6 +31,7 @@ _SUBCOMMANDS = (
     "cbs",
     "wea",
     "log",
+    "completion",
 )
 
 EXIT_OK = 0
@@ -88,6 +89,16 @@ def terminal_text(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _version() -> str:
+    """The installed distribution's version (package metadata), e.g. ``0.1.0``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eas-encoder")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Build the top-level parser.
 
@@ -105,6 +116,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show a full traceback on any error"
     )
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in _SUBCOMMANDS if only is None else (only,):

@@ -27,6 +27,7 @@ from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
 from . import EXIT_CHECK_FAILED
 from .encode import check_format_matches_name, check_not_nested, parse_issued, warn_if_long
+from .text import add_tz_option
 
 EXAMPLES = """\
 examples:
@@ -147,6 +148,7 @@ def _translation_options(p: argparse.ArgumentParser) -> None:
                    help=f"info language to use (default {DEFAULT_LANGUAGE})")
     p.add_argument("--allow-test", action="store_true",
                    help="translate Test/Exercise alerts with RWT, RMT, NPT or DMO")
+    add_tz_option(p)
     add_signature_options(p)
 
 
@@ -241,7 +243,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def _activation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     alert = load_alert(args, _read(args.file))
     return alert_to_same(alert, station=args.station, language=args.language,
-                         allow_test=args.allow_test)
+                         allow_test=args.allow_test, tz=args.tz)
 
 
 def run_to_same(args: argparse.Namespace) -> int:

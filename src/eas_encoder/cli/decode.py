@@ -171,9 +171,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _decode_one(args: argparse.Namespace, name: str, show_invalid: bool, many: bool) -> None:
+    alerts = 0
     for source, event in stream_events(name, rate=args.rate, single_burst=args.single_burst,
                                        bursts=args.bursts,
                                        min_confidence=args.min_confidence):
+        alerts += isinstance(event, HeaderEvent)
         if event.kind == "invalid" and not show_invalid:
             continue
         if args.json:
@@ -189,3 +191,6 @@ def _decode_one(args: argparse.Namespace, name: str, show_invalid: bool, many: b
             line = format_event(event, describe=args.describe)
             print(f"{source}: {line}" if many else line)
         sys.stdout.flush()
+    if args.verbose and not alerts:
+        print(f"{'<stdin>' if name == '-' else name}: no alert found (exit status is still 0)",
+              file=sys.stderr)

@@ -27,10 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def add_tz_option(p: argparse.ArgumentParser) -> None:
+    """``--tz``: the one place every command that prints local times takes the station's
+    zone from (the zone is printed beside each time).
+    """
+    p.add_argument("--tz", default="UTC", metavar="ZONE",
+                   help="IANA time zone of the station, e.g. America/Chicago (default UTC); "
+                        "times are printed with the zone")
+
+
 def add_time_options(p: argparse.ArgumentParser) -> None:
     """``--tz`` and ``--reference``, shared with ``eas-encoder wea``."""
-    p.add_argument("--tz", default="UTC", metavar="ZONE",
-                   help="IANA time zone of the station, e.g. America/Chicago (default UTC)")
+    add_tz_option(p)
     p.add_argument("--reference", default=None, metavar="ISO-TIME",
                    help="a time near the issue time, to infer the year (default now), "
                         "e.g. 2026-03-15T00:00Z")

@@ -89,13 +89,15 @@ def as_mono_float(block: np.ndarray) -> np.ndarray:
         a = a.astype(np.float32)
         a *= scale
     elif a.dtype.kind == "f":
-        a = a.astype(np.float32, copy=False)
+        with np.errstate(over="ignore"):  # beyond float32 -> inf, zeroed by _sanitize below
+            a = a.astype(np.float32, copy=False)
     elif a.dtype.kind == "b":
         a = a.astype(np.float32)
     else:
         raise DecodeError("must be numeric audio samples", field="samples", value=str(a.dtype))
     if a.ndim == 2:
-        a = a.mean(axis=1, dtype=np.float32) if a.shape[1] != 1 else a[:, 0]
+        with np.errstate(over="ignore", invalid="ignore"):  # inf/NaN channels: as above
+            a = a.mean(axis=1, dtype=np.float32) if a.shape[1] != 1 else a[:, 0]
     a = np.array(a, dtype=np.float32)
     _sanitize(a)
     return a
@@ -172,11 +174,14 @@ class Receiver:
         while pos < len(x):
             take = min(len(x) - pos, self._chunk - self._fill)
             dest = self._buf[self._fill:self._fill + take]
-            if scale is not None:   # convert and scale in one pass over the block
-                np.multiply(x[pos:pos + take], scale, out=dest, dtype=np.float32,
-                            casting="unsafe")
-            else:
-                np.copyto(dest, x[pos:pos + take], casting="unsafe")
+            # float64 beyond float32's range becomes inf in the cast; _sanitize zeroes it
+            # just below, so the overflow is expected, not worth a RuntimeWarning.
+            with np.errstate(over="ignore", invalid="ignore"):
+                if scale is not None:   # convert and scale in one pass over the block
+                    np.multiply(x[pos:pos + take], scale, out=dest, dtype=np.float32,
+                                casting="unsafe")
+                else:
+                    np.copyto(dest, x[pos:pos + take], casting="unsafe")
             if x.dtype.kind == "f":
                 _sanitize(dest)
             self._fill += take
