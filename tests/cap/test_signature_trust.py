@@ -258,3 +258,11 @@ def test_cli_trust_store_and_dates(tmp_path: Path, capsys) -> None:
     assert "valid, untrusted" in capsys.readouterr().out
     chain_file = _file(tmp_path, "chain.pem", chain("originator"))
     assert main(["cap", "verify", good, "--cert", chain_file, "--at", AT_ISO]) == 0
+
+
+def test_wea_reads_a_cap_document_within_the_size_limit(capsys) -> None:
+    """The wea command read its CAP file whole (``wea /dev/zero`` never returned); now at
+    most the CAP size limit plus one byte is read and the rest refused in one line.
+    """
+    assert main(["wea", "/dev/zero", "--require-signature", *TRUST]) == 2
+    assert "larger than" in _one_line(capsys.readouterr().err)

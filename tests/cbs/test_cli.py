@@ -115,7 +115,7 @@ def test_wea_cmac_output(capsys):
 
 @pytest.mark.parametrize("argv,fragment", [
     (["wea", "ZCZC-EAS-RWT-006037+0015-0740205-KXYZ/FM -"], "has no WEA class"),
-    (["wea", "/nonexistent/alert.xml"], "cannot be read"),
+    (["wea", "/nonexistent/alert.xml"], "cannot read file"),
     (["wea", CAE, "--class", "Nonsense"], "is not a WEA class"),
 ])
 def test_wea_errors_are_one_line(capsys, argv, fragment):

@@ -7,14 +7,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from ..cbs.pdu import decode
 from ..cbs.wea import WeaMessage, wea_from_cap, wea_from_header
 from ..errors import CapError, EasError, HeaderError
 from ..same.header import Header
 from ..text import crawl_text
-from .cap import add_signature_options, load_alert
+from .cap import add_signature_options, load_alert, read_document
 from .cbs import describe_message
 from .text import add_time_options, reference_time
 
@@ -64,21 +63,13 @@ def _load(args: argparse.Namespace) -> tuple[WeaMessage, str | None, list[str]]:
         return wea, crawl_text(header, tz=args.tz, reference=reference), []
     from ..cap.bridge import alert_to_same
 
-    data = sys.stdin.buffer.read() if source == "-" else _read_file(source)
-    alert = load_alert(args, data)
+    alert = load_alert(args, read_document(source))
     wea = wea_from_cap(alert, tz=args.tz, **overrides)
     try:
         header = alert_to_same(alert, station=args.station).header
     except (CapError, HeaderError) as exc:
         return wea, None, [f"no crawl: the alert does not translate to a SAME header ({exc})"]
     return wea, crawl_text(header, tz=args.tz, reference=alert.sent), []
-
-
-def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise CapError(f"cannot be read ({exc.strerror})", field="file", value=path) from None
 
 
 def run(args: argparse.Namespace) -> int:
