@@ -266,3 +266,16 @@ def test_wea_reads_a_cap_document_within_the_size_limit(capsys) -> None:
     """
     assert main(["wea", "/dev/zero", "--require-signature", *TRUST]) == 2
     assert "larger than" in _one_line(capsys.readouterr().err)
+
+
+def test_unchecked_signatures_are_said(tmp_path: Path, capsys) -> None:
+    """Without --require-signature the forgery still translates (nothing was asked), but the
+    operator is told its signature was not checked.
+    """
+    forged = _file(tmp_path, "forged.xml", forgeries.wrapped_in_foreign_element())
+    assert main(["cap", "to-same", forged, *STATION]) == 0
+    captured = capsys.readouterr()
+    assert forgeries.FORGED_LOCATION in captured.out
+    assert "1 ds:Signature element(s), not checked" in captured.err
+    assert main(["cap", "to-same", str(forgeries.AMBER), *STATION]) == 0
+    assert capsys.readouterr().err == ""
