@@ -277,5 +277,7 @@ def test_unchecked_signatures_are_said(tmp_path: Path, capsys) -> None:
     captured = capsys.readouterr()
     assert forgeries.FORGED_LOCATION in captured.out
     assert "1 ds:Signature element(s), not checked" in captured.err
+    assert main(["wea", forged, *STATION]) == 0
+    assert "note: the alert carries 1 ds:Signature" in capsys.readouterr().out
     assert main(["cap", "to-same", str(forgeries.AMBER), *STATION]) == 0
     assert capsys.readouterr().err == ""

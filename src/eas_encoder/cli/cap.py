@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..audio import FORMATS, write_audio
 from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, message_audio, same_to_alert
-from ..cap.model import Alert
+from ..cap.model import DSIG_NS, Alert
 from ..cap.rules import PROFILES, Level, validate
 from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
 from ..cap.xml import DEFAULT_MAX_BYTES, parse, serialize
@@ -180,17 +180,30 @@ def load_alert(args: argparse.Namespace, data: bytes) -> Alert:
                                                       "allow_sha1", "at") if getattr(args, n)]
         if given:
             raise CapError("only apply with --require-signature", field=" ".join(given))
-        alert = parse(data)
-        signed = sum("xmldsig#" in extension and "Signature" in extension.split(">", 1)[0]
-                     for extension in alert.extensions)
-        if signed:
-            # Said, not refused: an operator who did not ask for signatures still learns that
-            # what goes out was not checked against them.
-            print(f"note: the alert carries {signed} ds:Signature element(s), not checked "
-                  "(--require-signature checks them and acts only on the signed content)",
-                  file=sys.stderr)
-        return alert
+        return parse(data)
     return verified_alert(data, allow_untrusted=args.allow_untrusted, **_trust(args))
+
+
+def unchecked_signatures(args: argparse.Namespace, alert: Alert) -> list[str]:
+    """A note for each command's output when the alert carries signatures nobody checked
+    (said, not refused: the operator did not ask for signatures, but learns that what goes out
+    was not checked against them).
+    """
+    if args.require_signature:
+        return []
+    count = sum(_is_signature(e) for e in alert.extensions)
+    if not count:
+        return []
+    return [f"the alert carries {count} ds:Signature element(s), not checked "
+            "(--require-signature checks them and acts only on the signed content)"]
+
+
+def _is_signature(extension: str) -> bool:
+    # Extensions are the serialized foreign children; lxml declares each one's namespace on
+    # its own start tag, so the start tag alone tells a ds:Signature.
+    start = extension.split(">", 1)[0]
+    name = start.lstrip("<").split(None, 1)[0] if start.strip("< ") else ""
+    return name.rsplit(":", 1)[-1] == "Signature" and DSIG_NS in start
 
 
 def read_document(name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -250,24 +263,27 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _activation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The translation of the alert, and notes about its signatures."""
     alert = load_alert(args, _read(args.file))
     return alert_to_same(alert, station=args.station, language=args.language,
-                         allow_test=args.allow_test, tz=args.tz)
+                         allow_test=args.allow_test, tz=args.tz), \
+        unchecked_signatures(args, alert)
 
 
 def run_to_same(args: argparse.Namespace) -> int:
     """Print the SAME header (and optionally the text) the alert translates to."""
-    act = _activation(args)
+    act, signature_notes = _activation(args)
+    notes = [*(str(n) for n in act.notes), *signature_notes]
     if args.json:
         print(json.dumps({"header": str(act.header), "text": act.text,
                           "language": act.language,
                           "audio": act.audio.resource_desc if act.audio else None,
-                          "notes": [str(n) for n in act.notes]}))
+                          "notes": notes}))
         return 0
     print(str(act.header))
     if args.text:
         print(act.text)
-    for note in act.notes:
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
 
@@ -275,7 +291,7 @@ def run_to_same(args: argparse.Namespace) -> int:
 def run_to_wav(args: argparse.Namespace) -> int:
     """Translate the alert and render header x3, attention, message, EOM x3 to audio."""
     check_format_matches_name(args.output, args.format)
-    act = _activation(args)
+    act, signature_notes = _activation(args)
     base = None if args.file == "-" else Path(args.file).resolve().parent
     message = None if args.no_message else message_audio(act, args.rate, base_dir=base,
                                                          voice=args.voice)
@@ -290,6 +306,8 @@ def run_to_wav(args: argparse.Namespace) -> int:
     source = "none" if message is None else ("audio resource" if act.audio else "TTS")
     print(f"{'<stdout>' if args.output == '-' else args.output}: {tx.duration:.2f} s at "
           f"{tx.fs} Hz, message {source}, {act.header}", file=sys.stderr)
+    for note in signature_notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

@@ -13,7 +13,7 @@ from ..cbs.wea import WeaMessage, wea_from_cap, wea_from_header
 from ..errors import CapError, EasError, HeaderError
 from ..same.header import Header
 from ..text import crawl_text
-from .cap import add_signature_options, load_alert, read_document
+from .cap import add_signature_options, load_alert, read_document, unchecked_signatures
 from .cbs import describe_message
 from .text import add_time_options, reference_time
 
@@ -64,12 +64,14 @@ def _load(args: argparse.Namespace) -> tuple[WeaMessage, str | None, list[str]]:
     from ..cap.bridge import alert_to_same
 
     alert = load_alert(args, read_document(source))
+    notes = unchecked_signatures(args, alert)
     wea = wea_from_cap(alert, tz=args.tz, **overrides)
     try:
         header = alert_to_same(alert, station=args.station).header
     except (CapError, HeaderError) as exc:
-        return wea, None, [f"no crawl: the alert does not translate to a SAME header ({exc})"]
-    return wea, crawl_text(header, tz=args.tz, reference=alert.sent), []
+        return wea, None, [*notes, f"no crawl: the alert does not translate to a SAME header "
+                                   f"({exc})"]
+    return wea, crawl_text(header, tz=args.tz, reference=alert.sent), notes
 
 
 def run(args: argparse.Namespace) -> int:
