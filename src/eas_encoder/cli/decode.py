@@ -26,7 +26,7 @@ so a live pipe loses no latency, while a file is read with little per-block over
 
 EXAMPLES = """\
 output: one line per event, as it is decoded:
-  HEADER  <start>-<end>s ZCZC-...- bursts=3 corrected=0 confidence=1.000
+  HEADER  <start>-<end>s ZCZC-...- bursts=2 corrected=0 confidence=1.000 [REPEAT]
                                     [unlisted=PSSCCC,...]  (counties no table lists)
   EOM     <start>-<end>s NNNN
   ATTN    <start>-<end>s eas 853.02+960.01 Hz 8.00s
@@ -130,7 +130,8 @@ def format_event(event: Event, *, describe: bool = False) -> str:
         line = (f"HEADER  {span} {event.text} bursts={event.bursts} "
                 f"corrected={event.bits_corrected} confidence={event.confidence:.3f}"
                 + (" LOW-CONFIDENCE" if event.low_confidence else "")
-                + (f" unlisted={','.join(unlisted)}" if unlisted else ""))
+                + (f" unlisted={','.join(unlisted)}" if unlisted else "")
+                + (" REPEAT" if event.repeat else ""))
         if describe:
             from ..same.describe import describe_header
 

@@ -27,6 +27,7 @@ from ..same.waveform import (
     BURST_GAP_TOLERANCE,
     MARK_HZ,
     PREAMBLE_LENGTH,
+    SAME_CHARACTERS,
     SPACE_HZ,
 )
 
@@ -43,8 +44,8 @@ RATE_WARN_PPM = 1000.0
 OUT_OF_BAND_DB = 40.0
 """47 CFR 11.32(a)(8): components outside 200-4000 Hz at least 40 dB below mark/space level."""
 OUT_OF_BAND_HZ = (200.0, 4000.0)
-ALLOWED_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/ ")
-"""Characters a strict header may contain (47 CFR 11.31(b)-(c); space only pads LLLLLLLL)."""
+ALLOWED_CHARACTERS = SAME_CHARACTERS
+"""Characters a strict header may contain: :data:`eas_encoder.same.waveform.SAME_CHARACTERS`."""
 
 EDGE_ALLOWANCE_SECONDS = 0.020
 """Slack on tone durations: a tone of exactly 8 s with the usual few-ms fade-in and fade-out

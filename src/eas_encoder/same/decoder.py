@@ -14,8 +14,12 @@ any split of a stream gives the same events; only the moment an event is yielded
 Events are therefore reported up to a chunk plus a maximum-length burst (about 8 s) late.
 
 **Input.** Any sample rate from 8000 to 192000 Hz; ``float`` samples in [-1, 1] or integer
-PCM (scaled by its full scale); multi-channel input is averaged to mono (a stereo feed of one
-programme keeps its level; a channel carrying silence costs 6 dB at most).
+PCM (scaled by its full scale). Multi-channel input is decoded three ways at once: every
+channel on its own and their average (a stereo feed of one programme gains up to 3 dB in the
+average). Their events are merged: the same event heard on several channels is reported once,
+and two channels carrying different headers give both headers, never a blend of the two (the
+average of such channels holds bits that are half mark, half space, which are too unsure to
+confirm anything). This costs one receiver's CPU per channel, plus one.
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ from .receiver.events import (
     Event,
     HeaderEvent,
     InvalidBurstEvent,
+    InvalidReason,
 )
 from .receiver.frontend import GRID_STEP, BlockCorrelator
 from .waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 
 __all__ = ["decode", "Receiver", "Event", "HeaderEvent", "EndOfMessageEvent",
-           "AttentionSignalEvent", "InvalidBurstEvent", "BurstEvent", "as_mono_float"]
+           "AttentionSignalEvent", "InvalidBurstEvent", "InvalidReason", "BurstEvent",
+           "as_mono_float"]
 
 _CHUNK_FRAMES = 80          # internal chunk, in attention frames (about 4 s)
 
@@ -103,31 +109,11 @@ def as_mono_float(block: np.ndarray) -> np.ndarray:
     return a
 
 
-class Receiver:
-    """Streaming SAME receiver.
-
-    Args:
-        fs: sample rate, Hz (8000 to 192000).
-        single_burst: report a header confirmed by one burst only (flagged
-            ``low_confidence``); by default two of the three bursts are needed (47 CFR 11.33).
-        bursts: also yield a :class:`BurstEvent` for every demodulated burst.
-        min_confidence: posterior probability a header needs to be reported as an alert.
-
-    ``feed(block)`` yields the events completed so far; ``flush()`` ends the stream and returns
-    the rest. Memory stays flat over any stream length (a few seconds of samples).
-
-    Raises:
-        DecodeError: field ``rate`` for an unsupported sample rate.
-    """
+class _MonoReceiver:
+    """One channel's receiver (see :class:`Receiver`)."""
 
     def __init__(self, fs: int, *, single_burst: bool = False, bursts: bool = False,
                  min_confidence: float | None = None) -> None:
-        if isinstance(fs, float) and fs.is_integer():
-            fs = int(fs)
-        if isinstance(fs, bool) or not isinstance(fs, int | np.integer) or not (
-                MIN_SAMPLE_RATE <= fs <= MAX_SAMPLE_RATE):
-            raise DecodeError(f"must be a whole number of Hz from {MIN_SAMPLE_RATE} to "
-                              f"{MAX_SAMPLE_RATE}", field="rate", value=fs)
         self.fs = int(fs)
         self._corr = BlockCorrelator(self.fs)
         self._attention = AttentionDetector(self._corr)
@@ -137,6 +123,12 @@ class Receiver:
         self._emit_bursts = bursts
         self._bit_len = self.fs / BAUD
         self.reset()
+
+    @property
+    def room(self) -> int:
+        """Samples that can be fed before the internal chunk in progress is complete."""
+        return self._chunk - self._fill
+
 
     def reset(self) -> None:
         """Start a new stream (all state cleared, time back to zero)."""
@@ -267,6 +259,133 @@ class Receiver:
                                   ebn0_db=burst.ebn0_db, bit_rate=burst.bit_rate,
                                   mark_hz=burst.mark_hz, space_hz=burst.space_hz))
         return out + self._assembler.process(burst)
+
+
+class Receiver:
+    """Streaming SAME receiver (47 CFR 11.31 signals, 11.33(a)(10) header validation).
+
+    Args:
+        fs: sample rate, Hz (8000 to 192000).
+        single_burst: report a header confirmed by one burst only (flagged
+            ``low_confidence``); by default two of the three bursts are needed (47 CFR 11.33).
+        bursts: also yield a :class:`BurstEvent` for every demodulated burst.
+        min_confidence: posterior probability a header needs to be reported as an alert.
+
+    ``feed(block)`` takes ``[n]`` or ``[n, channels]`` samples (float in [-1, 1] or integer
+    PCM) and yields the events completed so far; ``flush()`` ends the stream and returns the
+    rest. Every event carries its stream time (``start``/``end``, seconds from the first
+    sample fed). Which events are reported does not depend on how the stream is cut into
+    blocks. Memory stays flat over any stream length (a few seconds of samples per channel).
+    Multi-channel input: see the module docstring (each channel and the average, merged).
+
+    Raises:
+        DecodeError: field ``rate`` for an unsupported sample rate; field ``samples`` for
+            non-numeric input or a channel count that changes within a stream.
+    """
+
+    def __init__(self, fs: int, *, single_burst: bool = False, bursts: bool = False,
+                 min_confidence: float | None = None) -> None:
+        if isinstance(fs, float) and fs.is_integer():
+            fs = int(fs)
+        if isinstance(fs, bool) or not isinstance(fs, int | np.integer) or not (
+                MIN_SAMPLE_RATE <= fs <= MAX_SAMPLE_RATE):
+            raise DecodeError(f"must be a whole number of Hz from {MIN_SAMPLE_RATE} to "
+                              f"{MAX_SAMPLE_RATE}", field="rate", value=fs)
+        self.fs = int(fs)
+        self._options = {"single_burst": single_burst, "bursts": bursts,
+                         "min_confidence": min_confidence}
+        self._mix = _MonoReceiver(self.fs, single_burst=single_burst, bursts=bursts,
+                                  min_confidence=min_confidence)
+        self._chunk = self._mix._chunk  # noqa: SLF001 - one chunk size for every channel
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stream (all state cleared, time back to zero)."""
+        self._mix.reset()
+        self._channels: list[_MonoReceiver] | None = None
+        self._merge = _EventMerger()
+
+    @property
+    def time(self) -> float:
+        """Seconds of audio fed so far."""
+        return self._mix.time
+
+    def feed(self, block: np.ndarray) -> Iterator[Event]:
+        """Feed ``[n]`` or ``[n, channels]`` samples; yield the events they complete."""
+        a = np.asarray(block)
+        if a.ndim == 2 and a.shape[1] > 1:
+            yield from self._feed_channels(a)
+            return
+        if self._channels is not None and a.size:
+            raise DecodeError(f"must keep {len(self._channels)} channels within a stream",
+                              field="samples", value=f"shape {a.shape}")
+        yield from self._mix.feed(a)
+
+    def _feed_channels(self, a: np.ndarray) -> Iterator[Event]:
+        if self._channels is None:
+            if self.time > 0:
+                raise DecodeError("must keep one channel within a stream", field="samples",
+                                  value=f"shape {a.shape}")
+            self._channels = [_MonoReceiver(self.fs, **self._options)  # type: ignore[arg-type]
+                              for _ in range(a.shape[1])]
+        elif len(self._channels) != a.shape[1]:
+            raise DecodeError(f"must keep {len(self._channels)} channels within a stream",
+                              field="samples", value=f"shape {a.shape}")
+        # Feed every channel the same piece, never across an internal chunk edge, so they
+        # complete their chunks in lockstep and the merge sees events in one order whatever
+        # the block sizes.
+        pos = 0
+        while pos < len(a):
+            piece = a[pos:pos + self._mix.room]
+            pos += len(piece)
+            events = list(self._mix.feed(as_mono_float(piece)))
+            for c, rx in enumerate(self._channels):
+                events += rx.feed(as_mono_float(piece[:, c]))
+            yield from self._merge(events)
+
+    def flush(self) -> list[Event]:
+        """End of stream: process what is buffered and report everything still pending."""
+        events = self._mix.flush()
+        if self._channels is None:
+            return events
+        for rx in self._channels:
+            events += rx.flush()
+        return sorted(self._merge(events), key=lambda e: e.start)
+
+
+class _EventMerger:
+    """One event per happening across the receivers of several channels.
+
+    An event is a copy when an event of the same kind and key (the header text, the attention
+    signal kind) was already reported over an overlapping time span; an invalid burst group is
+    dropped when a header was reported over its time span (another channel confirmed it).
+    """
+
+    _SLACK = 0.5   # seconds: the same burst seen on two channels starts a few samples apart
+    _KEEP = 120.0  # seconds of reported events remembered
+
+    def __init__(self) -> None:
+        self._seen: list[tuple[str, str, float, float]] = []
+
+    def __call__(self, events: list[Event]) -> list[Event]:
+        out: list[Event] = []
+        # Headers first: within one chunk, a confirmed header wins over another channel's
+        # unconfirmed group of the same bursts.
+        for e in sorted(events, key=lambda e: (e.kind != "header", e.start)):
+            key = str(getattr(e, "text", getattr(e, "signal", "")))
+            if self._copy(e.kind, key, e.start, e.end) or (
+                    e.kind == "invalid" and self._copy("header", None, e.start, e.end)):
+                continue
+            self._seen.append((e.kind, key, e.start, e.end))
+            out.append(e)
+        if self._seen:
+            latest = max(end for *_, end in self._seen)
+            self._seen = [s for s in self._seen if s[3] >= latest - self._KEEP]
+        return sorted(out, key=lambda e: e.start)
+
+    def _copy(self, kind: str, key: str | None, start: float, end: float) -> bool:
+        return any(k == kind and (key is None or x == key) and start <= e + self._SLACK
+                   and s <= end + self._SLACK for k, x, s, e in self._seen)
 
 
 def decode(samples: np.ndarray, fs: int, *, single_burst: bool = False, bursts: bool = False,

@@ -17,7 +17,7 @@ __all__ = [
     "EOM_TEXT", "BURST_GAP_SECONDS", "BURST_GAP_TOLERANCE", "ATTENTION_EAS_HZ",
     "ATTENTION_NWR_HZ", "ATTENTION_MIN_SECONDS", "ATTENTION_MAX_SECONDS",
     "ATTENTION_DEFAULT_SECONDS", "ATTENTION_TONE_TOLERANCE_HZ", "MIN_SAMPLE_RATE",
-    "MAX_SAMPLE_RATE", "MAX_BURST_BYTES",
+    "MAX_SAMPLE_RATE", "MAX_BURST_BYTES", "SAME_CHARACTERS",
 ]
 
 BAUD_EXACT = Fraction(3125, 6)
@@ -42,6 +42,9 @@ PREAMBLE_LENGTH = 16
 PREAMBLE = bytes([PREAMBLE_BYTE]) * PREAMBLE_LENGTH
 HEADER_PREFIX = b"ZCZC"
 EOM_TEXT = b"NNNN"
+SAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/ ")
+"""Characters a SAME header may contain (47 CFR 11.31(b)-(c); space only pads LLLLLLLL). The
+receiver ends a burst at a run of characters outside this set; the checker flags them."""
 MAX_BURST_BYTES = 16 + 252
 """Preamble plus the longest header (31 locations, 252 characters): 268 bytes, 4.116 s."""
 

@@ -1,15 +1,27 @@
-"""Burst assembler: groups the three bursts of a header, combines them, reports events.
+"""Burst assembler: groups the three bursts of a header, confirms it, reports events.
 
-47 CFR 11.33(a): a decoder must validate a header by comparing its repeated transmissions.
-Here the soft bits of the bursts are summed position by position from the ``Z`` of ``ZCZC``
-(maximum-ratio combining, as the LLRs carry each burst's own SNR), then decoded with the header
-grammar. A header needs two bursts (one may be lost); a single burst is reported only when the
-caller asks for it, flagged low confidence. An EOM is reported on its first ``NNNN`` burst.
-The same header is reported once per :data:`DUPLICATE_WINDOW_SECONDS`; sent again later it is
-reported again.
+47 CFR 11.33(a)(10): "two of three headers that match exactly make a valid header". The
+assembler applies that rule first: as soon as two bursts of a group read the same valid header
+character for character (and their combined soft bits confirm it), the header is reported,
+whatever the third burst holds (damaged by a buffer repeat, a drop-out, or another header).
+
+When no two bursts match exactly (noise at low Eb/N0 corrupts each burst in other places), the
+soft bits of the three bursts are summed position by position from the ``Z`` of ``ZCZC``
+(maximum-ratio combining, as the LLRs carry each burst's own SNR) and decoded with the header
+grammar, but only if every burst's disagreement with the result lies at bits it was unsure of
+(noise-like). A burst that confidently reads another character vetoes combining: soft combining
+would otherwise vote three bursts that each carry a different header into a fourth that none of
+them carried. A single burst is reported only when the caller asks for it, flagged low
+confidence. An EOM is reported on its first ``NNNN`` burst.
+
+Duplicates: a header is reported once per transmission. The same header heard again is
+reported again, flagged ``repeat``, when an EOM came in between or when
+:data:`DUPLICATE_WINDOW_SECONDS` have passed.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -17,7 +29,7 @@ from ...errors import HeaderError
 from ..header import Header
 from ..waveform import EOM_TEXT
 from .demod import DemodBurst
-from .events import EndOfMessageEvent, Event, HeaderEvent, InvalidBurstEvent
+from .events import EndOfMessageEvent, Event, HeaderEvent, InvalidBurstEvent, InvalidReason
 from .grammar import decode_header
 
 __all__ = ["BurstAssembler", "GROUP_GAP_SECONDS", "DUPLICATE_WINDOW_SECONDS",
@@ -29,17 +41,23 @@ two pauses of one second (+/-5 %, NWSI 10-1712) around a lost middle burst of th
 with room for sloppy encoders. (A fixed 3 s split a 0.9 s header whose middle burst was lost
 at -3 % bit rate into two unconfirmed single bursts.)"""
 DUPLICATE_WINDOW_SECONDS = 30.0
-"""A header identical to one reported less than this long before is the same activation."""
+"""A header identical to one reported less than this long before, with no EOM in between, is
+the same activation."""
 EOM_WINDOW_SECONDS = 10.0
 MIN_CONFIDENCE = 0.99
 """Posterior probability below which a combined header is reported as invalid, not as an
 alert (SAME has no checksum; see :mod:`.grammar`)."""
-_AGREE = 0.72
 CONFLICT_LLR = 8.0
-"""A burst is sure of a bit when its LLR magnitude reaches this (P(error) < 0.04 %). Two
-bursts sure of opposite values cannot both be noisy copies of one header: one was altered."""
-
-
+"""A burst is sure of a bit when its LLR magnitude reaches this (P(error) < 0.04 %), or the
+noise limit of :func:`_sure_llr` where that is higher. A burst sure of a value the combined
+text does not have was not a noisy copy of that text."""
+_NOISE_SIGMAS = 4.85
+"""How far in the tail of its own noise a burst's wrong bit must sit to count as sure: about
+one bit in 1.6 million, one triple in a thousand at the longest header."""
+_HISTORY = 16
+"""Headers remembered for duplicate and repeat decisions."""
+_HEADER_RE = re.compile(r"ZCZC-[A-Z]{3}-[A-Z]{3}(?:-[0-9]{6}){0,30}-[0-9]{6}\+[0-9]{4}-"
+                        r"[0-9]{7}-[A-Z0-9/ ]{1,8}-")
 class BurstAssembler:
     """``process(burst)`` / ``tick(now)`` -> list of events; times in samples at ``fs``."""
 
@@ -53,7 +71,9 @@ class BurstAssembler:
     def reset(self) -> None:
         """Forget pending bursts and the duplicate history."""
         self._group: list[DemodBurst] = []
-        self._reported: list[tuple[str, int]] = []   # (text, end sample)
+        self._confirmed: str | None = None        # header the current group already reported
+        # (text, end sample, an EOM came after it), newest last
+        self._reported: list[tuple[str, int, bool]] = []
         self._last_eom_end: int | None = None
 
     def process(self, burst: DemodBurst) -> list[Event]:
@@ -68,18 +88,20 @@ class BurstAssembler:
                 events.append(InvalidBurstEvent(
                     start=burst.start / self.fs, end=burst.end / self.fs, text=burst.text,
                     bursts=1, reason="end-of-message burst is not clearly NNNN",
-                    confidence=confidence))
+                    confidence=confidence, reason_id=InvalidReason.EOM_UNCLEAR))
                 return events
             gap = None if self._last_eom_end is None else burst.start - self._last_eom_end
             if gap is None or gap > EOM_WINDOW_SECONDS * self.fs:
                 events.append(EndOfMessageEvent(start=burst.start / self.fs,
                                                 end=burst.end / self.fs))
             self._last_eom_end = burst.end
+            self._reported = [(t, e, True) for t, e, _ in self._reported]
             return events
-        if self._group and (burst.start - self._group[-1].end > self._gap_limit()
-                            or not _compatible(self._group[0], burst)):
+        if self._group and burst.start - self._group[-1].end > self._gap_limit():
             events += self._finish()
         self._group.append(burst)
+        if self._confirmed is None:
+            events += self._exact_pair()
         if len(self._group) == 3:
             events += self._finish()
         return events
@@ -98,49 +120,103 @@ class BurstAssembler:
         """End of stream: report whatever group is pending."""
         return self._finish()
 
+    def _exact_pair(self) -> list[Event]:
+        """The newest burst and an earlier one of the group read the same valid header."""
+        new = self._group[-1]
+        text = _header_text(new)
+        if text is None:
+            return []
+        for old in self._group[:-1]:
+            if _header_text(old) != text:
+                continue
+            pair = [old, new]
+            total = _combined(pair)
+            result = decode_header(total)
+            # Both read it, and together they are sure of it: two identical readings of
+            # a blend (two channels mixed, each bit half mark half space) are not.
+            if result.text != text or result.confidence < self.min_confidence:
+                continue
+            try:
+                header = Header.parse(text, lenient=True)
+            except HeaderError:
+                return []
+            self._confirmed = text
+            return self._report(pair, text, header, result.confidence)
+        return []
+
     def _finish(self) -> list[Event]:
         group, self._group = self._group, []
-        if not group:
+        confirmed, self._confirmed = self._confirmed, None
+        if not group or confirmed is not None:
             return []
-        n = max(len(b.llr) for b in group)
-        total = np.zeros((n, 7))
-        for b in group:
-            total[: len(b.llr)] += b.llr
-        result = decode_header(total)
+        result = decode_header(_combined(group))
         start, end = group[0].start / self.fs, group[-1].end / self.fs
         text = result.text
-        dispute = (_unresolved_dispute(group, text) or _single_cover(group, text)
-                   or _pair_mismatch(group, text))
+
+        def invalid(reason: str, reason_id: InvalidReason, shown: str = text) -> list[Event]:
+            return [InvalidBurstEvent(start=start, end=end, text=shown, bursts=len(group),
+                                      reason=reason, confidence=result.confidence,
+                                      reason_id=reason_id)]
+
         if len(group) == 1 and not self.single_burst:
-            return [InvalidBurstEvent(start=start, end=end, text=group[0].text, bursts=1,
-                                      reason="single burst, not confirmed (47 CFR 11.33)",
-                                      confidence=result.confidence)]
-        if dispute is not None:
-            return [InvalidBurstEvent(start=start, end=end, text=text, bursts=len(group),
-                                      reason=dispute, confidence=result.confidence)]
+            return invalid("single burst, not confirmed (47 CFR 11.33)",
+                           InvalidReason.SINGLE_BURST, group[0].text)
+        if len(group) == 2:
+            # Two bursts are a match or nothing: a damaged stretch of one carries no LLR
+            # weight, so the other's altered bits would pass every soft test unopposed.
+            return invalid("the two bursts do not match each other "
+                           "(47 CFR 11.33: two of three must match)",
+                           InvalidReason.NO_MATCHING_PAIR)
+        dissent = _confident_dissent(group, text)
+        if dissent is not None:
+            return invalid(dissent, InvalidReason.CONFIDENT_DISSENT)
+        alone = _single_cover(group, text)
+        if alone is not None:
+            return invalid(alone, InvalidReason.HEARD_ONCE)
         if result.confidence < self.min_confidence:
-            return [InvalidBurstEvent(start=start, end=end, text=text, bursts=len(group),
-                                      reason="low confidence", confidence=result.confidence)]
+            return invalid("low confidence", InvalidReason.LOW_CONFIDENCE)
         try:
             header = Header.parse(text, lenient=True)
         except HeaderError as exc:
-            return [InvalidBurstEvent(start=start, end=end, text=text, bursts=len(group),
-                                      reason=str(exc), confidence=result.confidence)]
-        self._reported = [(t, e) for t, e in self._reported
-                          if group[0].start - e <= DUPLICATE_WINDOW_SECONDS * self.fs]
-        if any(t == text for t, _ in self._reported):
-            return []
-        self._reported.append((text, group[-1].end))
-        ref = text
+            return invalid(str(exc), InvalidReason.INVALID_HEADER)
+        return self._report(group, text, header, result.confidence)
+
+    def _report(self, group: list[DemodBurst], text: str, header: Header,
+                confidence: float) -> list[Event]:
+        """A confirmed header: one event per transmission, ``repeat`` when heard before."""
+        start_sample = group[0].start
+        previous = [(e, eom) for t, e, eom in self._reported if t == text]
+        if previous:
+            end, eom_since = previous[-1]
+            if not eom_since and start_sample - end <= DUPLICATE_WINDOW_SECONDS * self.fs:
+                return []
+        self._reported = [r for r in self._reported if r[0] != text][-(_HISTORY - 1):]
+        self._reported.append((text, group[-1].end, False))
         ref_bits = _text_bits(text)
         corrected = 0
         for b in group:
-            m = min(len(b.llr), len(ref))
+            m = min(len(b.llr), len(text))
             corrected += int(np.count_nonzero((b.llr[:m] > 0) != ref_bits[:m]))
-            corrected += 7 * (len(ref) - m)
-        return [HeaderEvent(start=start, end=end, header=header, text=text, bursts=len(group),
-                            bits_corrected=corrected, confidence=result.confidence,
-                            low_confidence=len(group) == 1)]
+            corrected += 7 * (len(text) - m)
+        return [HeaderEvent(start=start_sample / self.fs, end=group[-1].end / self.fs,
+                            header=header, text=text, bursts=len(group),
+                            bits_corrected=corrected, confidence=confidence,
+                            low_confidence=len(group) == 1, repeat=bool(previous))]
+
+
+def _combined(group: list[DemodBurst]) -> np.ndarray:
+    """Sum of the bursts' LLRs, position by position: ``float64[chars, 7]``."""
+    n = max(len(b.llr) for b in group)
+    total = np.zeros((n, 7))
+    for b in group:
+        total[: len(b.llr)] += b.llr
+    return total
+
+
+def _header_text(burst: DemodBurst) -> str | None:
+    """The header a burst reads on its own (hard decisions), or ``None``."""
+    m = _HEADER_RE.match(burst.text)
+    return m.group(0) if m else None
 
 
 def _eom_confidence(burst: DemodBurst) -> float:
@@ -161,41 +237,38 @@ def _text_bits(text: str) -> np.ndarray:
 _NNNN_SIGN = np.where(_text_bits(EOM_TEXT.decode("ascii")), 1.0, -1.0)
 
 
-def _unresolved_dispute(group: list[DemodBurst], text: str) -> str | None:
-    """Why the bursts cannot confirm ``text``, or ``None``.
+def _confident_dissent(group: list[DemodBurst], text: str) -> str | None:
+    """Why the bursts' soft combination may not stand for ``text``, or ``None``.
 
-    47 CFR 11.33 validates a header by two matching transmissions. Soft combining alone
-    would blend two bursts that each carry a different header into a third text neither
-    sent. So wherever bursts are each sure of opposite values of a bit, the text must side
-    with a majority of two sure bursts against one; a one-to-one dispute (two bursts, or
-    three with one unsure) means no two bursts match there, and nothing is confirmed. And a
-    character holding such a bit must be read whole by two bursts: a garbled burst can side
-    with an altered one on a single bit while reading neither's character.
+    Soft combining is for noise: every bit where a burst disagrees with ``text`` must be one
+    the burst was unsure of. A burst sure of another value (a different character sent, a
+    burst shifted by a lost or repeated audio buffer) vetoes the combination, and then only
+    two bursts matching exactly confirm a header (47 CFR 11.33(a)(10)).
     """
-    if len(group) < 2:
-        return None
-    n = len(text)
-    llr = np.zeros((len(group), n, 7))
-    for i, b in enumerate(group):
-        m = min(n, len(b.llr))
-        llr[i, :m] = b.llr[:m]
-    sure = np.abs(llr) >= CONFLICT_LLR
-    says_one = (sure & (llr > 0)).sum(axis=0)
-    says_zero = (sure & (llr < 0)).sum(axis=0)
-    disputed = (says_one > 0) & (says_zero > 0)
-    if not disputed.any():
-        return None
     bits = _text_bits(text)
-    agree = np.where(bits, says_one, says_zero)
-    against = np.where(bits, says_zero, says_one)
-    bad = disputed & ~((agree >= 2) & (against == 1))
-    readers = ((llr > 0) == bits[None]).all(axis=2).sum(axis=0)  # bursts reading each char
-    bad_chars = bad.any(axis=1) | (disputed.any(axis=1) & (readers < 2))
-    if not bad_chars.any():
-        return None
-    char = int(np.nonzero(bad_chars)[0][0])
-    return (f"bursts disagree at character {char + 1} with no two matching "
-            "(47 CFR 11.33: two of three must match)")
+    for i, b in enumerate(group):
+        m = min(len(text), len(b.llr))
+        llr = b.llr[:m]
+        against = ((llr > 0) != bits[:m]) & (np.abs(llr) >= _sure_llr(b.llr))
+        if against.any():
+            char = int(np.nonzero(against.any(axis=1))[0][0])
+            return (f"burst {i + 1} confidently reads {b.text[char]!r} at character "
+                    f"{char + 1} and no two bursts match "
+                    "(47 CFR 11.33(a)(10): two of three must match exactly)")
+    return None
+
+
+def _sure_llr(llr: np.ndarray) -> float:
+    """LLR magnitude above which a wrong bit of this burst is not noise.
+
+    Consistent Gaussian LLRs have mean ``mu`` and variance ``2 mu`` (``mu`` read as the median
+    magnitude over the burst), so noise makes a bit read wrong with ``|LLR| >= t`` with
+    probability ``Q((t + mu) / sqrt(2 mu))``. At 9 dB Eb/N0 (``mu`` about 16) a fixed
+    :data:`CONFLICT_LLR` is reached by noise in about one triple in fifty; the limit here keeps
+    that near one in a thousand, and never goes below :data:`CONFLICT_LLR`.
+    """
+    mu = float(np.median(np.abs(llr))) if llr.size else 0.0
+    return max(CONFLICT_LLR, _NOISE_SIGMAS * np.sqrt(2 * mu) - mu)
 
 
 def _single_cover(group: list[DemodBurst], text: str) -> str | None:
@@ -212,31 +285,3 @@ def _single_cover(group: list[DemodBurst], text: str) -> str | None:
         return None
     return (f"characters {alone[0] + 1} to {len(text)} were heard in one burst only "
             "(47 CFR 11.33: two of three must match)")
-
-
-def _pair_mismatch(group: list[DemodBurst], text: str) -> str | None:
-    """Why two bursts do not confirm ``text``, or ``None``.
-
-    With only two bursts, each must read ``text`` on its own: 47 CFR 11.33's "two of three
-    match", literally. Soft combining keeps its gain when all three bursts arrive; with two, a
-    damaged stretch of one burst carries no LLR weight, so the other burst's altered bits
-    would pass every soft test unopposed.
-    """
-    if len(group) != 2:
-        return None
-    for b in group:
-        if b.text[:len(text)] != text:
-            return ("the two bursts do not match each other "
-                    "(47 CFR 11.33: two of three must match)")
-    return None
-
-
-def _compatible(a: DemodBurst, b: DemodBurst) -> bool:
-    """Bursts of the same header agree on most bits even at 10 % bit errors; two different
-    headers, or a header and noise, agree on far fewer once the shared ``ZCZC-`` is skipped.
-    """
-    m = min(len(a.llr), len(b.llr))
-    if m <= 5:
-        return True
-    agree = np.mean((a.llr[5:m] > 0) == (b.llr[5:m] > 0))
-    return bool(agree >= _AGREE)

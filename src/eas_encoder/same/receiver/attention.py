@@ -7,6 +7,11 @@ in each); a run of such frames of at least :data:`MIN_SECONDS` is one attention 
 frequencies are measured from the phase advance of each tone's correlator from frame to frame,
 good to a small fraction of a hertz over a second, enough to check the +/-0.5 Hz tolerance of
 47 CFR 11.32(a)(9).
+
+The power a frame's tones are compared with excludes what cannot be programme or tone: the
+frame's DC offset (a cheap sound card or a biased ADC; 0.45 of full scale hid the signal) and,
+in frames that hold some tone energy, everything below :data:`LOW_CUT_HZ` (mains hum at 50/60 Hz
+and its harmonics), so hum does not dilute the tones' share.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ _GAP_FRAMES = 4
 _POWER_STRIDE = 4     # brief dropouts (fading, a click) do not split one signal
 _EAS_EACH, _EAS_SUM, _NWR = 0.2, 0.6, 0.6
 _TONES = (2, 3, 4)   # probe tones 853, 960, 1050 Hz
+LOW_CUT_HZ = 450.0
+"""Power below this (hum and its first harmonics) is left out of a frame's power."""
+_CANDIDATE = 0.05    # tone share above which a frame's low band is measured and removed
 assert tuple(float(PROBE_TONES_HZ[t]) for t in _TONES) == (*ATTENTION_EAS_HZ, ATTENTION_NWR_HZ)
 
 
@@ -37,6 +45,14 @@ class AttentionDetector:
         fs, d = correlator.fs, correlator.block
         self.frame_blocks = max(1, round(FRAME_SECONDS * fs / d))
         self._frame_seconds = self.frame_blocks * d / fs
+        n = self.frame_blocks * d
+        k = np.arange(n)
+        # What a constant 1 adds to each tone's frame sum (phase referenced to the frame start).
+        self._dc_leak = np.array([np.exp(-2j * np.pi * float(PROBE_TONES_HZ[t]) * k / fs).sum()
+                                  for t in _TONES])
+        sub = len(range(0, n, _POWER_STRIDE))
+        # DFT bins of the subsampled frame from 1 up to LOW_CUT_HZ (bin width fs / n).
+        self._low_bins = max(1, min(sub // 2 - 1, int(LOW_CUT_HZ * n / fs)))
         self.reset()
 
     def reset(self) -> None:
@@ -58,8 +74,22 @@ class AttentionDetector:
         # Power from every 4th sample: unbiased for any tone that does not alias to 0 Hz at
         # fs / 4 (none of the attention tones can), at a quarter of the cost.
         x = samples[: n_frames * f * d].reshape(n_frames, f * d)[:, ::_POWER_STRIDE]
-        power = np.einsum("ij,ij->i", x, x).astype(np.float64) * (f * d / x.shape[1])
-        ratio = 2 * np.abs(tone) ** 2 / (f * d * np.maximum(power, 1e-30))[:, None]
+        scale = f * d / x.shape[1]
+        mean = x.mean(axis=1, dtype=np.float64)
+        total = np.einsum("ij,ij->i", x, x).astype(np.float64) * scale
+        power = total - f * d * mean ** 2
+        tone -= mean[:, None] * self._dc_leak[None, :]
+        share = 2 * np.abs(tone) ** 2 / (f * d * np.maximum(power, 1e-30))[:, None]
+        cand = np.flatnonzero((share[:, 0] + share[:, 1] > _CANDIDATE) | (share[:, 2] > _CANDIDATE))
+        if len(cand):
+            xc = x[cand].astype(np.float64) - mean[cand, None]
+            low = np.fft.rfft(xc, axis=1)[:, 1:self._low_bins + 1]
+            hum = 2 * np.sum(np.abs(low) ** 2, axis=1) / x.shape[1] * scale
+            power[cand] -= hum
+        # A floor 40 dB under the frame's power keeps a frame of pure DC or hum from dividing
+        # rounding residue by rounding residue.
+        power = np.maximum(power, np.maximum(1e-4 * total, 1e-30))
+        ratio = 2 * np.abs(tone) ** 2 / (f * d * power)[:, None]
         eas = (ratio[:, 0] > _EAS_EACH) & (ratio[:, 1] > _EAS_EACH) & (
             ratio[:, 0] + ratio[:, 1] > _EAS_SUM)
         nwr = ratio[:, 2] > _NWR

@@ -36,11 +36,11 @@ from ..waveform import (
     MARK_HZ,
     MAX_BURST_BYTES,
     PREAMBLE_BYTE,
+    SAME_CHARACTERS,
     SPACE_HZ,
 )
 
-__all__ = ["DemodBurst", "demodulate", "region_end", "log_i0", "SYNC_REGION_BYTES", "REGION_BYTES",
-           "ALPHABET"]
+__all__ = ["DemodBurst", "demodulate", "region_end", "log_i0", "SYNC_REGION_BYTES", "REGION_BYTES"]
 
 PREAMBLE_BITS = 128
 SYNC_REGION_BYTES = 40
@@ -61,8 +61,7 @@ second short headers, the next ones longer headers; the longest bursts get a las
 full-length pass. Each pass extends the previous one's correlator and bit clock, so a burst
 costs about its own length, not the longest burst's."""
 _END_MARGIN_BYTES = 4
-ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/ ")
-"""Characters a SAME header may contain (47 CFR 11.31(b)-(c)); anything else ends a burst."""
+_ALPHABET_CODES = np.frombuffer("".join(sorted(SAME_CHARACTERS)).encode("ascii"), dtype=np.uint8)
 _ZCZC_BITS = bytes_to_bits(HEADER_PREFIX)
 _NNNN_BITS = bytes_to_bits(EOM_TEXT)
 _PRE_BITS = bytes_to_bits(bytes([PREAMBLE_BYTE]) * 2)
@@ -464,7 +463,7 @@ def _demod_segment(seg: np.ndarray, corr: _Correlator, clock: _BitClock, fs: int
     codes = np.packbits(bits, axis=1, bitorder="little")[:, 0] & 0x7F
     byte_energy = big[j:j + 8 * n_chars].reshape(n_chars, 8).mean(axis=1)
     alive = byte_energy > noise0 + 0.4 * sig0
-    valid = np.isin(codes, np.frombuffer(bytes(sorted(ALPHABET)), dtype=np.uint8))
+    valid = np.isin(codes, _ALPHABET_CODES)
     end = n_chars
     if kind == "header" and n_chars > 4:
         # The first character from the 5th on where the tone died (this one and the next

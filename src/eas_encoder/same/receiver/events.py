@@ -5,12 +5,35 @@ start of the stream.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from enum import Enum, StrEnum
 from typing import Any, ClassVar
 
 from ..header import Header
 
 __all__ = ["Event", "HeaderEvent", "EndOfMessageEvent", "AttentionSignalEvent",
-           "InvalidBurstEvent", "BurstEvent"]
+           "InvalidBurstEvent", "InvalidReason", "BurstEvent"]
+
+
+class InvalidReason(StrEnum):
+    """Stable identifier of why bursts were not reported as an alert (JSON ``reason_id``).
+
+    The values never change once published; the human-readable ``reason`` text may.
+    """
+
+    SINGLE_BURST = "single-burst"
+    """One burst only; 47 CFR 11.33(a)(10) needs two (``single_burst`` not asked for)."""
+    NO_MATCHING_PAIR = "no-matching-pair"
+    """Two bursts that do not read the same header exactly (47 CFR 11.33(a)(10))."""
+    CONFIDENT_DISSENT = "confident-dissent"
+    """Three bursts, no two equal, and one of them confidently reads another character."""
+    HEARD_ONCE = "heard-once"
+    """Part of the header was carried by one burst only (the others were cut short)."""
+    LOW_CONFIDENCE = "low-confidence"
+    """The combined header's posterior probability is below ``min_confidence``."""
+    INVALID_HEADER = "invalid-header"
+    """The header text fails field validation (47 CFR 11.31(c))."""
+    EOM_UNCLEAR = "eom-unclear"
+    """An end-of-message burst whose soft bits do not clearly say ``NNNN``."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +49,7 @@ class Event:
         d: dict[str, Any] = {"event": self.kind}
         for f in fields(self):
             v = getattr(self, f.name)
-            d[f.name] = str(v) if isinstance(v, Header) else (
+            d[f.name] = str(v) if isinstance(v, Header | Enum) else (
                 list(v) if isinstance(v, tuple) else v)
         return d
 
@@ -43,6 +66,9 @@ class HeaderEvent(Event):
         bits_corrected: bits of the individual bursts that the combination overruled.
         confidence: posterior probability (0..1) that the text is right.
         low_confidence: from a single burst (only reported when asked for).
+        repeat: this header was reported before in this stream and is heard again after an
+            EOM or after :data:`~.assembler.DUPLICATE_WINDOW_SECONDS` (a retransmission);
+            deciding whether to relay it again is the station's job (47 CFR 11.33(a)(3)(ii)).
     """
 
     kind: ClassVar[str] = "header"
@@ -52,6 +78,7 @@ class HeaderEvent(Event):
     bits_corrected: int
     confidence: float
     low_confidence: bool = False
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,7 +104,8 @@ class AttentionSignalEvent(Event):
 @dataclass(frozen=True)
 class InvalidBurstEvent(Event):
     """Bursts that looked like a header but did not give a valid, confident one. Never an
-    alert. ``reason`` says why (field validation, low confidence, single burst).
+    alert. ``reason_id`` says why as a stable :class:`InvalidReason`; ``reason`` says it in
+    words (with the field, character or clause concerned).
     """
 
     kind: ClassVar[str] = "invalid"
@@ -85,6 +113,7 @@ class InvalidBurstEvent(Event):
     bursts: int
     reason: str
     confidence: float
+    reason_id: InvalidReason
 
 
 @dataclass(frozen=True)
