@@ -54,13 +54,17 @@ def test_every_alert_has_one_row_with_decision_reason_and_relay(log: StationLog)
         (3, "LP1", "reject", "expired"), (4, "LP2", "ignore", "no-filter"),
         (5, "LP2", "ignore", "operator:alice")]
     assert rows[0].header == str(tor) and rows[0].relay_status == "started"
+    held = Station(config([{"name": "m", "action": "manual", "timeout": 60}]), next_id=100)
+    drive(held, log, [(40, heard("LP1", header("SVR"), 40))])
+    [h] = log.alerts(decision="hold")
+    assert (h.alert_id, h.hold_until, h.on_timeout) == (100, at(100), "log")
     assert rows[0].issued == T0 and rows[0].expires == T0 + timedelta(hours=1)
     log.record(s.relay_done(relay.relay_id, at(90), "/spool/1.wav"), at(90))
     r = log.alerts()[0]
     assert (r.relay_status, r.relay_file) == ("done", "/spool/1.wav")
     ops = log.operator_actions(5)
     assert [(o.user, o.verdict, o.note) for o in ops] == [("alice", "reject", "drill")]
-    assert log.next_id() == relay.relay_id + 1
+    assert log.next_id() == 101
 
 
 def test_output_results_are_logged(log: StationLog) -> None:
@@ -204,3 +208,32 @@ def test_log_command_without_a_log_says_so(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["log", str(_toml(tmp_path))]) == 2
     assert "no station log here yet" in capsys.readouterr().err
+
+
+def test_operator_requests_from_another_process_reach_the_core_once(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with StationLog.open(db, now=T0) as lg:
+        s = Station(config([{"name": "m", "action": "manual", "timeout": 600}]))
+        drive(s, lg, [(0, heard("LP1", header())), (10, eom("LP1", 10))])
+        with StationLog.open(db, writer=False) as console:
+            console.request_operator(1, "erin", "forward", "confirmed by phone", at=at(20))
+            with pytest.raises(LogError, match="forward or reject"):
+                console.request_operator(1, "erin", "maybe")
+        [req] = lg.take_operator_requests(at(21))
+        assert lg.take_operator_requests(at(22)) == []
+        acts = drive(s, lg, [(21, req)])
+        assert any(isinstance(a, Relay) for a in acts)
+        assert [(o.user, o.verdict) for o in lg.operator_actions(1)] == [("erin", "forward")]
+
+
+def test_a_version_1_log_is_migrated(tmp_path: Path) -> None:
+    from eas_encoder.station import log as logmod
+
+    db = tmp_path / "s.db"
+    with sqlite3.connect(db) as c:
+        c.executescript(logmod._SCHEMA + "PRAGMA user_version = 1;")
+    with StationLog.open(db, now=T0) as lg:
+        lg.request_operator(1, "x", "reject", at=T0)
+        assert lg.take_operator_requests(T0)[0].verdict == "reject"
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2

@@ -265,16 +265,20 @@ class Station:
 
     Args:
         config: the validated configuration.
-        state: what the log remembers after a restart (ids, duplicate memory, test counts).
+        state: what the log remembers after a restart (ids, duplicate memory, test counts):
+            ``StationLog.core_state(now)``.
+        next_id: first alert/relay id, overriding ``state.next_id`` (``StationLog.next_id()``
+            when only the ids are restored).
 
     All times are timezone-aware UTC datetimes; ``now`` must never go backwards much (the
     core takes it as given; it reads no clock).
     """
 
-    def __init__(self, config: Config, *, state: CoreState | None = None) -> None:
+    def __init__(self, config: Config, *, state: CoreState | None = None,
+                 next_id: int | None = None) -> None:
         state = state or CoreState()
         self.config = config
-        self._next_id = state.next_id
+        self._next_id = state.next_id if next_id is None else next_id
         self._recent: deque[RecentHeader] = deque(state.recent, maxlen=DUPLICATE_MEMORY)
         self._cap_seen: dict[tuple[str, str, str], datetime | None] = dict.fromkeys(
             state.cap_seen)

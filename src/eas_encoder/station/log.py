@@ -37,11 +37,12 @@ from .actions import (
     TestStatus,
 )
 from .core import CAP_MEMORY, CAP_MEMORY_TIME, DUPLICATE_MEMORY, CoreState, RecentHeader, week_of
+from .events import OperatorDecision
 
 __all__ = ["StationLog", "AlertRow", "OperatorRow", "TestRow", "LogError", "SCHEMA_VERSION",
            "CSV_COLUMNS", "iso", "parse_iso", "week_bounds"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE alerts (
@@ -127,7 +128,18 @@ CREATE TABLE source_health (
     at         TEXT NOT NULL
 );
 """
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA}
+_OPERATOR_REQUESTS = """
+CREATE TABLE operator_requests (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id INTEGER NOT NULL,
+    user     TEXT NOT NULL,
+    verdict  TEXT NOT NULL CHECK (verdict IN ('forward', 'reject')),
+    note     TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    taken    TEXT
+);
+"""
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA, 2: _OPERATOR_REQUESTS}
 """user_version N -> the SQL that brings version N-1 to N."""
 
 CSV_COLUMNS = ("alert_id", "received", "source", "kind", "header", "cap_identifier",
@@ -176,6 +188,8 @@ class AlertRow:
     relay_status: str | None
     relay_file: str | None
     relay_reason: str | None
+    hold_until: datetime | None = None
+    on_timeout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -374,6 +388,40 @@ class StationLog:
                 (week, source, kind, reason.strip(), user.strip(),
                  iso(at or datetime.now(UTC))))
 
+    def request_operator(self, alert_id: int, user: str, verdict: str, note: str = "", *,
+                         at: datetime | None = None) -> None:
+        """Queue an operator's verdict on a held alert for the monitor (a console or the
+        CLI runs in another process; the monitor takes it with
+        :meth:`take_operator_requests` and hands it to the core).
+
+        Raises:
+            LogError: verdict not ``forward``/``reject``, or no user name.
+        """
+        if verdict not in ("forward", "reject"):
+            raise LogError("must be forward or reject", field="verdict", value=verdict)
+        if not user.strip():
+            raise LogError("must name the operator", field="user", value=user)
+        with _tx(self._conn):
+            self._conn.execute(
+                "INSERT INTO operator_requests (alert_id, user, verdict, note, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (alert_id, user.strip(), verdict, note, iso(at or datetime.now(UTC))))
+
+    def take_operator_requests(self, now: datetime | None = None) -> list[OperatorDecision]:
+        """The writer takes the queued operator verdicts, oldest first, marking them taken in
+        the same transaction (each is handed to the core exactly once).
+        """
+        with _tx(self._conn):
+            rows = self._conn.execute(
+                "SELECT id, alert_id, user, verdict, note FROM operator_requests "
+                "WHERE taken IS NULL ORDER BY id").fetchall()
+            if rows:
+                self._conn.execute(
+                    f"UPDATE operator_requests SET taken = ? WHERE id IN "
+                    f"({','.join('?' * len(rows))})",
+                    (iso(now or datetime.now(UTC)), *(r[0] for r in rows)))
+        return [OperatorDecision(r[1], r[2], r[3], r[4]) for r in rows]
+
     # -- reading --------------------------------------------------------------------------
     def next_id(self) -> int:
         """First alert/relay id not used yet (ids never repeat across restarts)."""
@@ -382,13 +430,16 @@ class StationLog:
             " coalesce((SELECT max(relay_id) FROM relays), 0))").fetchone()
         return int(row[0]) + 1
 
-    def alerts(self, since: datetime | None = None, until: datetime | None = None
-               ) -> list[AlertRow]:
-        """Alerts received in ``[since, until)``, oldest first, each with its last relay."""
+    def alerts(self, since: datetime | None = None, until: datetime | None = None, *,
+               decision: str | None = None) -> list[AlertRow]:
+        """Alerts received in ``[since, until)`` (and with ``decision``, e.g. ``"hold"`` for
+        what waits for an operator), oldest first, each with its last relay.
+        """
         sql = ("SELECT a.alert_id, a.received, a.source, a.kind, a.header, a.cap_identifier,"
                " a.cap_sender, a.cap_sent, a.signature, a.event, a.originator, a.locations,"
                " a.issued, a.expires, a.decision, a.reason, a.filter, r.status, r.file,"
-               " r.reason FROM alerts a LEFT JOIN relays r ON r.relay_id = "
+               " r.reason, a.hold_until, a.on_timeout FROM alerts a LEFT JOIN relays r ON "
+               "r.relay_id = "
                "(SELECT max(relay_id) FROM relays WHERE alert_id = a.alert_id)")
         where, args = [], []
         if since is not None:
@@ -397,6 +448,9 @@ class StationLog:
         if until is not None:
             where.append("a.received < ?")
             args.append(iso(until))
+        if decision is not None:
+            where.append("a.decision = ?")
+            args.append(decision)
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY a.received, a.alert_id"
@@ -405,7 +459,8 @@ class StationLog:
             out.append(AlertRow(
                 r[0], parse_iso(r[1]), r[2], r[3], r[4], r[5], r[6], parse_iso(r[7]), r[8],
                 r[9], r[10], tuple(r[11].split()), parse_iso(r[12]), parse_iso(r[13]), r[14],
-                r[15], r[16], r[17], r[18], r[19]))  # type: ignore[arg-type]
+                r[15], r[16], r[17], r[18], r[19], parse_iso(r[20]),
+                r[21]))  # type: ignore[arg-type]
         return out
 
     def write_csv(self, stream: IO[str], since: datetime | None = None,
