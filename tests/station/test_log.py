@@ -204,6 +204,25 @@ def test_log_command_lists_exports_reports_and_records_a_reason(
     assert "ISO week" in err and len(err.splitlines()) == 1
 
 
+def test_log_command_queues_an_operator_verdict(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    toml = _toml(tmp_path)
+    cfg = parse_config({"station": {"id": "KXYZ/FM", "locations": ["006037"]},
+                        "source": [{"name": "LP1", "audio": "default"}],
+                        "filter": [{"action": "manual", "timeout": 300}]}, toml)
+    with StationLog.open(tmp_path / "s.db", now=T0) as lg:
+        drive(Station(cfg), lg, [(0, heard("LP1", header()))])
+        assert main(["log", str(toml), "--held"]) == 0
+        out = capsys.readouterr().out
+        assert "held until 15:05:00 UTC, then log" in out
+        assert main(["log", str(toml), "--forward", "1", "--user", "frank"]) == 0
+        assert "forward queued" in capsys.readouterr().out
+        assert main(["log", str(toml), "--reject", "7", "--user", "frank"]) == 2
+        assert "not an alert held" in capsys.readouterr().err
+        [req] = lg.take_operator_requests(at(30))
+        assert (req.alert_id, req.user, req.verdict) == (1, "frank", "forward")
+
+
 def test_log_command_without_a_log_says_so(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["log", str(_toml(tmp_path))]) == 2

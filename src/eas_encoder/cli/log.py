@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                "  eas-encoder log station.toml --csv > log.csv\n"
                "  eas-encoder log station.toml --week 2026-W48\n"
                "  eas-encoder log station.toml --week 2026-W48 --reason LP2 "
-               "'transmitter off the air for repair' --user alice",
+               "'transmitter off the air for repair' --user alice\n"
+               "  eas-encoder log station.toml --held\n"
+               "  eas-encoder log station.toml --forward 12 --user alice --note 'confirmed'",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", help="the station TOML file (its [station] database is read)")
     p.add_argument("--csv", action="store_true", help="write every alert as CSV on stdout")
@@ -38,7 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "for the station's own test)")
     p.add_argument("--kind", choices=("RWT", "RMT"), default="RWT",
                    help="with --reason: which test (default RWT)")
-    p.add_argument("--user", help="with --reason: who records it (default: $USER)")
+    p.add_argument("--user", help="with --reason, --forward, --reject: who (default: $USER)")
+    verdict = p.add_mutually_exclusive_group()
+    verdict.add_argument("--forward", type=int, metavar="ID",
+                         help="relay held alert ID (the running monitor acts on it)")
+    verdict.add_argument("--reject", type=int, metavar="ID", help="do not relay held alert ID")
+    p.add_argument("--note", default="", help="with --forward/--reject: a note for the log")
+    p.add_argument("--held", action="store_true", help="list only alerts held for an operator")
     p.add_argument("--tz", default="UTC", metavar="ZONE",
                    help="show times in this IANA zone (default UTC); the zone is printed")
     p.set_defaults(func=run)
@@ -56,6 +64,18 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("needs --week", field="--reason", value=" ".join(args.reason))
     since = _time(args.since) if args.since else None
     with StationLog.open(config.station.database, writer=False) as log:
+        if args.forward is not None or args.reject is not None:
+            import getpass
+
+            verdict, aid = (("forward", args.forward) if args.forward is not None
+                            else ("reject", args.reject))
+            held = {r.alert_id for r in log.alerts(decision="hold")}
+            if aid not in held:
+                raise ConfigError("is not an alert held for an operator (see --held)",
+                                  field=f"--{verdict}", value=aid)
+            log.request_operator(aid, args.user or getpass.getuser(), verdict, args.note)
+            print(f"alert {aid}: {verdict} queued for the monitor")
+            return 0
         if args.week and args.reason:
             source, text = args.reason
             names = {s.name for s in config.sources} | {OWN_SOURCE}
@@ -73,10 +93,13 @@ def run(args: argparse.Namespace) -> int:
         if args.csv:
             log.write_csv(sys.stdout, since)
             return 0
-        for r in log.alerts(since):
+        for r in log.alerts(since, decision="hold" if args.held else None):
             what = r.header or f"CAP {r.cap_identifier} ({r.signature})"
             relay = f"  relay {r.relay_status}" + (f" {r.relay_file}" if r.relay_file else "") \
                 if r.relay_status else ""
+            if r.decision == "hold" and r.hold_until:
+                relay += (f"  held until {r.hold_until.astimezone(zone):%H:%M:%S} {args.tz}, "
+                          f"then {r.on_timeout}")
             local = r.received.astimezone(zone)
             print(terminal_text(f"{r.alert_id:>5} {local:%Y-%m-%d %H:%M:%S} {args.tz} "
                                 f"{r.source:<8} {r.decision:<7} {r.reason}  {what}{relay}"))
