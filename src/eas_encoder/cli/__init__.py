@@ -30,6 +30,7 @@ _SUBCOMMANDS = (
     "text",
     "cbs",
     "wea",
+    "monitor",
     "log",
     "completion",
 )

@@ -1,0 +1,119 @@
+"""The monitor shell in-process: live run and clean stop, a failing source beside a working
+one, and the per-source keys the shell validates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eas_encoder.audio import write_audio
+from eas_encoder.errors import ConfigError
+from eas_encoder.same.transmission import encode_transmission
+from eas_encoder.station.config import load_config
+from eas_encoder.station.log import StationLog
+from eas_encoder.station.shell import Monitor
+
+FS = 22050
+START = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+TORNADO = "ZCZC-WXR-TOR-006037+0030-3341800-KLOX/NWS-"
+
+
+def _station(tmp_path: Path, sources: str, extra: str = "") -> Path:
+    path = tmp_path / "station.toml"
+    path.write_text(f"""
+[station]
+id = "KXYZ/FM"
+locations = ["006037"]
+{sources}
+[[filter]]
+locations = "station"
+action = "forward"
+[tests]
+weekly_rwt = false
+{extra}
+""")
+    return path
+
+
+def test_a_failing_source_never_stops_the_others(tmp_path: Path) -> None:
+    tx = encode_transmission(TORNADO, fs=FS, attention="none")
+    write_audio(tmp_path / "good.wav", np.concatenate([tx.samples, np.zeros(FS)]), FS)
+    (tmp_path / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    cfg = load_config(_station(tmp_path, f"""
+[[source]]
+name = "BROKEN"
+audio = "broken.wav"
+start = {START:%Y-%m-%dT%H:%M:%SZ}
+[[source]]
+name = "GOOD"
+audio = "good.wav"
+start = {START:%Y-%m-%dT%H:%M:%SZ}
+"""))
+    out = io.StringIO()
+    monitor = Monitor(cfg, once=True, out=out)
+    code = asyncio.run(monitor.run())
+    assert code == 2 and monitor.errors[0].startswith("source BROKEN: cannot open")
+    assert "relay r2 done" in out.getvalue()
+    with contextlib.closing(StationLog.open(tmp_path / "station.db", writer=False)) as log:
+        assert [(r.source, r.decision) for r in log.alerts()] == [("GOOD", "relay")]
+        bad = log.source_health("BROKEN")
+        assert bad and not bad[0][1]
+
+
+def test_live_run_stops_cleanly_and_releases_the_log(tmp_path: Path) -> None:
+    write_audio(tmp_path / "quiet.wav", np.zeros(FS * 30, np.float32), FS)
+    (tmp_path / "cap").mkdir()
+    cfg = load_config(_station(tmp_path, """
+[[source]]
+name = "LP1"
+audio = "quiet.wav"
+[[source]]
+name = "DIR"
+cap = "cap"
+poll = 1
+"""))
+    monitor = Monitor(cfg, once=False, out=None)
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        task = asyncio.create_task(monitor.run(stop))
+        for _ in range(200):        # bounded: until both sources have reported
+            await asyncio.sleep(0.05)
+            if monitor.audio and monitor.audio[0].connections and monitor.cap \
+                    and monitor.cap[0].last_success:
+                break
+        stop.set()
+        return await asyncio.wait_for(task, 30)
+    assert asyncio.run(main()) == 0
+    # The writer lock is free again and the health of both sources is in the log.
+    with contextlib.closing(StationLog.open(tmp_path / "station.db")) as log:
+        assert {h[0] for h in log.source_health()} >= {"LP1", "DIR"}
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    ('start = "yesterday"', "source[1].start"),
+    ('start = "2026-11-30T18:00:00"', "source[1].start"),
+    ('input = "tape"', "source[1].input"),
+    ("silence_dbfs = 10", "source[1].silence_dbfs"),
+    ("silence_seconds = 0", "source[1].silence_seconds"),
+])
+def test_shell_keys_are_validated_with_their_key_path(tmp_path: Path, line: str,
+                                                       field: str) -> None:
+    cfg = load_config(_station(tmp_path, f'[[source]]\nname = "LP1"\naudio = "a.wav"\n{line}\n'))
+    with pytest.raises(ConfigError) as err:
+        Monitor(cfg, once=True)
+    assert err.value.field == field
+
+
+def test_start_only_applies_to_files(tmp_path: Path) -> None:
+    cfg = load_config(_station(tmp_path, '[[source]]\nname = "S"\naudio = "http://h/s"\n'
+                                         "start = 2026-11-30T18:00:00Z\n"))
+    with pytest.raises(ConfigError, match="file or stdin"):
+        Monitor(cfg, once=True)
