@@ -15,6 +15,7 @@ import pytest
 
 from eas_encoder.audio import write_audio
 from eas_encoder.errors import ConfigError
+from eas_encoder.same.header import Header
 from eas_encoder.same.transmission import encode_transmission
 from eas_encoder.station.config import load_config
 from eas_encoder.station.log import StationLog
@@ -117,3 +118,57 @@ def test_start_only_applies_to_files(tmp_path: Path) -> None:
                                          "start = 2026-11-30T18:00:00Z\n"))
     with pytest.raises(ConfigError, match="file or stdin"):
         Monitor(cfg, once=True)
+
+
+def test_operator_verdict_queued_in_the_log_releases_a_held_alert(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import eas_encoder.station.shell as shell
+
+    live = Header("WXR", "TOR", ("006037",), 30, datetime.now(UTC), "KLOX/NWS")
+    tx = encode_transmission(live, fs=FS, attention="none")
+    write_audio(tmp_path / "lp1.wav", np.concatenate([tx.samples, np.zeros(FS)]), FS)
+    path = tmp_path / "station.toml"
+    path.write_text("""
+[station]
+id = "KXYZ/FM"
+locations = ["006037"]
+[[source]]
+name = "LP1"
+audio = "lp1.wav"
+[[filter]]
+locations = "station"
+action = "manual"
+timeout = 3600
+[cap]
+window = 10
+[tests]
+weekly_rwt = false
+""")
+    real = shell.make_input
+    # A live run, but the file read at once: the held alert comes without waiting 8 s.
+    monkeypatch.setattr(shell, "make_input", lambda *a, **k: real(*a, **{**k, "paced": False}))
+    out = io.StringIO()
+    monitor = Monitor(load_config(path), once=False, out=out)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(monitor.run(stop))
+        for _ in range(400):        # bounded: until the alert is held
+            await asyncio.sleep(0.05)
+            if " hold: " in out.getvalue():
+                break
+        with contextlib.closing(StationLog.open(tmp_path / "station.db",
+                                                writer=False)) as reader:
+            held = [r for r in reader.alerts() if r.decision == "hold"]
+            reader.request_operator(held[0].alert_id, "ops", "forward", "checked")
+        for _ in range(600):        # the relay waits out the CAP window (10 s) first
+            await asyncio.sleep(0.05)
+            if "relay r" in out.getvalue():
+                break
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    asyncio.run(main())
+    assert "done" in out.getvalue().splitlines()[-1], out.getvalue()
+    with contextlib.closing(StationLog.open(tmp_path / "station.db", writer=False)) as log:
+        assert [(r.decision, r.reason) for r in log.alerts()] == [("relay", "operator:ops")]
+        assert [a.user for a in log.operator_actions()] == ["ops"]

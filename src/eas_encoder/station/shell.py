@@ -388,6 +388,7 @@ class Monitor:
         for cap in self.cap:
             await cap.poll()
             next_poll[id(cap)] = self.clock.now() + timedelta(seconds=cap.interval)
+        await self._operator(self.clock.now())
         active = [m for m in self.audio if await m.open()]
         while active:
             m = min(active, key=lambda m: m.now)
@@ -436,9 +437,16 @@ class Monitor:
             await asyncio.gather(*workers, return_exceptions=True)
             await self._finish_relays()
 
+    async def _operator(self, now: datetime) -> None:
+        # Verdicts queued by `eas-encoder log --forward/--reject` or a console: the log is the
+        # one channel between them and this process (the monitor is the only writer).
+        for decision in self.log.take_operator_requests(now):
+            await self.deliver(decision)
+
     async def _timer(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             now = self.clock.now()
+            await self._operator(now)
             await self._due(now)
             deadline = self.core.next_deadline()
             wait = TICK_SECONDS if deadline is None else min(
