@@ -281,3 +281,20 @@ def test_unchecked_signatures_are_said(tmp_path: Path, capsys) -> None:
     assert "note: the alert carries 1 ds:Signature" in capsys.readouterr().out
     assert main(["cap", "to-same", str(forgeries.AMBER), *STATION]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_sign_output_replaces_a_symlink_without_following_it(tmp_path: Path) -> None:
+    """Issue 10 item 7: `cap sign -o` followed a symlink at the destination (and wrote in
+    place); through the atomic writer the link is replaced and its target left alone.
+    """
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    link = tmp_path / "signed.xml"
+    link.symlink_to(target)
+    alert = _file(tmp_path, "alert.xml", forgeries.amber())
+    assert main(["cap", "sign", alert, "--key", str(PKI / "originator.key"),
+                 "--cert", ORIGINATOR, "-o", str(link)]) == 0
+    assert target.read_text() == "keep me" and not link.is_symlink()
+    assert verify(link.read_bytes(), trusted_certs=[pem("originator.pem")], at=AT).accepted()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alert.xml", "precious.txt",
+                                                          "signed.xml"]
