@@ -85,7 +85,7 @@ def test_forced_gsm7_refuses_emoji():
 def test_malformed_gsm_page_names_the_octet(mutate, field, position):
     good = CbsMessage.from_text("hello", 4370).to_gsm_pdus()[0]
     with pytest.raises(CbsError) as exc:
-        decode_gsm_page(mutate(good))
+        decode_gsm_page(mutate(good), strict=True)
     assert exc.value.field == field and exc.value.position == position
     assert f"(at {position})" in str(exc.value)
 
@@ -166,3 +166,15 @@ def test_language_in_body_must_be_letters():
     with pytest.raises(CbsError) as exc:
         decode_gsm_page(bad)
     assert exc.value.field == "language" and exc.value.position == 6
+
+
+def test_lenient_decoding_lists_deviations_strict_refuses():
+    good = CbsMessage.from_text("hello", 4370).to_gsm_pdus()[0]
+    zero = good[:5] + b"\x00" + good[6:]
+    msg = decode(zero)
+    assert msg.text == "hello" and [d.id for d in msg.deviations] == ["page-number-zero"]
+    with pytest.raises(CbsError, match="without strict"):
+        decode(zero, strict=True)
+    short = decode(good[:40])
+    assert short.text == "hello" and [d.id for d in short.deviations] == ["short-page"]
+    assert decode(good).deviations == ()

@@ -44,6 +44,9 @@ __all__ = [
     "DataCoding",
     "parse_dcs",
     "dcs_for",
+    "Deviation",
+    "ETWS_IDENTIFIERS",
+    "is_etws_primary",
     "CbsMessage",
     "GsmPage",
     "decode_gsm_page",
@@ -206,6 +209,45 @@ def dcs_for(alphabet: str, language: str | None = None) -> int:
     raise ValueError(f"alphabet must be 'gsm7' or 'ucs2', not {alphabet!r}")
 
 
+@dataclass(frozen=True)
+class Deviation:
+    """A departure from TS 23.041 / TS 23.038 that real senders make and receivers accept,
+    decoded anyway and reported (outcomes as data: ``id`` is stable, ``text`` is for people).
+
+    Attributes:
+        id: ``"short-page"`` (a GSM-format page under 88 octets), ``"page-number-zero"``
+            (page parameter with page or total 0, read as page 1 of 1), ``"language-cr-lf"``
+            (the language indication is CR LF, not two letters), ``"zero-padding"`` (UCS-2
+            padded with U+0000 instead of U+000D), ``"security-information-length"`` (an ETWS
+            primary notification whose warning security information is not 50 octets).
+        field: the field concerned. position: octet offset in the PDU, or ``None``.
+        text: what was found and how it was read. spec: the clause departed from.
+    """
+
+    id: str
+    field: str
+    position: int | None
+    text: str
+    spec: str
+
+    def __str__(self) -> str:
+        at = f" (at {self.position})" if self.position is not None else ""
+        return f"{self.id}: {self.field}: {self.text}{at} [{self.spec}]"
+
+
+def _deviate(deviations: list[Deviation] | None, id_: str, field_: str, position: int | None,
+             text: str, spec: str) -> None:
+    """Record a deviation, or refuse it as a CbsError when decoding strictly (``None``)."""
+    if deviations is None:
+        raise CbsError(text + " (decode without strict to accept it as a deviation)",
+                       field=field_, position=position, spec=spec)
+    deviations.append(Deviation(id_, field_, position, text, spec))
+
+
+LANGUAGE_CR_LF = "\r\n"
+"""What some senders (Japanese ETWS pages) put where the language indication belongs."""
+
+
 def _page_capacity(coding: DataCoding) -> int:
     if coding.alphabet == "gsm7":
         return GSM7_SEPTETS_PER_PAGE - (3 if coding.language_in_body else 0)
@@ -225,6 +267,7 @@ class CbsMessage:
         language: two-letter language; required when the DCS puts it in the body (0x10, 0x11),
             and taken from the DCS when the DCS names one.
         alphabet_note: why UCS-2 was chosen, when :meth:`from_text` chose it; not compared.
+        deviations: :class:`Deviation` items found while decoding; not compared.
 
     Raises:
         CbsError: a page too long for its page, a character the alphabet cannot carry, or a
@@ -238,6 +281,7 @@ class CbsMessage:
     pages: tuple[str, ...]
     language: str | None = None
     alphabet_note: str | None = field(default=None, compare=False)
+    deviations: tuple[Deviation, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.message_identifier, int) or not 0 <= self.message_identifier \
@@ -261,7 +305,8 @@ class CbsMessage:
                 raise ValueError(f"language {self.language!r} contradicts DCS "
                                  f"0x{self.dcs:02X} ({coding.language})")
             object.__setattr__(self, "language", coding.language)
-        if coding.language_in_body:
+        object.__setattr__(self, "deviations", tuple(self.deviations))
+        if coding.language_in_body and not self._cr_lf_language:
             lang = self.language
             if lang is None or len(lang) != 2 or text_to_septets(lang) != lang.encode():
                 raise ValueError(f"DCS 0x{self.dcs:02X} needs a two-letter language, "
@@ -320,6 +365,10 @@ class CbsMessage:
 
     # -- derived ----------------------------------------------------------------------------
     @property
+    def _cr_lf_language(self) -> bool:
+        return any(d.id == "language-cr-lf" for d in self.deviations)
+
+    @property
     def coding(self) -> DataCoding:
         """The interpreted data coding scheme."""
         return parse_dcs(self.dcs)
@@ -345,6 +394,8 @@ class CbsMessage:
         if coding.alphabet == "gsm7":
             prefix = (self.language.encode("ascii") + bytes([CR])
                       if coding.language_in_body and self.language else b"")
+            if coding.language_in_body and self._cr_lf_language:
+                prefix = b"\r\n\r"
             septets = prefix + text_to_septets(page)
             used = packed_length(len(septets))
             padded = septets + bytes([CR]) * (GSM7_SEPTETS_PER_PAGE - len(septets))
@@ -353,6 +404,8 @@ class CbsMessage:
         if coding.language_in_body and self.language:
             # Two GSM 7-bit characters packed into 14 bits plus 2 zero bits (TS 23.038 §5).
             prefix = pack_septets(text_to_septets(self.language))
+        elif coding.language_in_body and self._cr_lf_language:
+            prefix = b"\r\n"
         body = prefix + encode_ucs2(page)
         used = len(body)
         return body + b"\x00\x0d" * ((PAGE_OCTETS - used) // 2), used
@@ -381,6 +434,20 @@ class CbsMessage:
         return bytes(out)
 
 
+ETWS_IDENTIFIERS = range(0x1100, 0x1108)
+"""ETWS message identifiers 4352-4359 (TS 23.041 §9.4.1.2.2; 4357-4359 reserved for ETWS)."""
+ETWS_PRIMARY_MAX_OCTETS = 56
+"""6 octets of header and warning type plus 50 of warning security information."""
+
+
+def is_etws_primary(pdu: bytes) -> bool:
+    """True for a PDU a receiver reads as an ETWS primary notification: an ETWS message
+    identifier (octets 2-3) and at most 56 octets (TS 23.041 §9.4.1.3; Android's rule).
+    """
+    return (6 <= len(pdu) <= ETWS_PRIMARY_MAX_OCTETS
+            and int.from_bytes(pdu[2:4], "big") in ETWS_IDENTIFIERS)
+
+
 def _clip(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[:n] + "..."
 
@@ -403,6 +470,7 @@ class GsmPage:
     total: int
     language: str | None
     text: str
+    deviations: tuple[Deviation, ...] = ()
 
 
 def _check_bytes(pdu: object) -> bytes:
@@ -414,8 +482,11 @@ def _check_bytes(pdu: object) -> bytes:
 
 
 def _decode_content(content: bytes, coding: DataCoding, offset: int, dcs_position: int,
-                    used: int | None = None) -> tuple[str, str | None]:
-    """Decode one page's content; ``offset`` is the PDU position of ``content[0]``."""
+                    used: int | None = None, deviations: list[Deviation] | None = None
+                    ) -> tuple[str, str | None]:
+    """Decode one page's content; ``offset`` is the PDU position of ``content[0]``;
+    ``deviations`` collects accepted departures (``None``: refuse them).
+    """
     if coding.alphabet == "8bit" or coding.compressed or coding.has_udh:
         raise CbsError("8-bit, compressed or UDH content cannot be decoded to text",
                        field="data coding scheme", value=f"0x{coding.dcs:02X}",
@@ -428,7 +499,7 @@ def _decode_content(content: bytes, coding: DataCoding, offset: int, dcs_positio
             if len(septets) < 3:
                 raise CbsError("is too short for the language indication",
                                field="content", position=offset, spec=SPEC_DCS)
-            language = _body_language(septets_to_text(septets[:2]), offset)
+            language = _body_language(septets_to_text(septets[:2]), offset, deviations)
             # The third septet is the CR after the language (TS 23.038 §5); it is dropped
             # whatever it holds, as receivers do.
             septets = septets[3:]
@@ -437,50 +508,83 @@ def _decode_content(content: bytes, coding: DataCoding, offset: int, dcs_positio
         if len(data) < 2:
             raise CbsError("is too short for the language indication", field="content",
                            position=offset, spec=SPEC_DCS)
-        language = _body_language(septets_to_text(unpack_septets(data[:2], 2)), offset)
+        head = "\r\n" if data[:2] == b"\r\n" else septets_to_text(unpack_septets(data[:2], 2))
+        language = _body_language(head, offset, deviations)
         data, offset = data[2:], offset + 2
     if len(data) % 2:
         # An odd 'used' count in UMTS format: the last octet cannot start a UCS-2 unit.
         raise CbsError(f"UCS-2 content has an odd number of octets ({len(data)})",
                        field="content", position=offset + len(data) - 1,
                        spec="3GPP TS 23.038 §6.1.2.2")
-    return decode_ucs2(data, offset=offset).rstrip("\r"), language
+    text = decode_ucs2(data, offset=offset).rstrip("\r")
+    if text.endswith("\x00"):
+        _deviate(deviations, "zero-padding", "content", offset + 2 * len(text.rstrip("\x00")),
+                 "UCS-2 page padded with U+0000, not U+000D; the padding is dropped",
+                 "3GPP TS 23.038 §6.1.2.3.1")
+        text = text.rstrip("\x00\r")
+    return text, language
 
 
-def _body_language(text: str, offset: int) -> str:
+def _body_language(text: str, offset: int,
+                   deviations: list[Deviation] | None = None) -> str | None:
     if len(text) == 2 and text.isascii() and text.isalpha():
         return text.lower()
+    if text == "\r\n":
+        _deviate(deviations, "language-cr-lf", "language", offset,
+                 "language indication is CR LF, not two letters; language unknown", SPEC_DCS)
+        return None
     raise CbsError("language indication must be two letters", field="language",
                    value=text, position=offset, spec=SPEC_DCS)
 
 
-def decode_gsm_page(pdu: bytes) -> GsmPage:
-    """Decode one 88-octet GSM-format page (TS 23.041 §9.4.1.2, table :data:`GSM_PAGE`).
+def decode_gsm_page(pdu: bytes, *, strict: bool = False) -> GsmPage:
+    """Decode one GSM-format page (TS 23.041 §9.4.1.2, table :data:`GSM_PAGE`).
+
+    Real senders depart from the clause in ways receivers accept; unless ``strict``, these
+    decode and are listed in :attr:`GsmPage.deviations` (see :class:`Deviation`): a page
+    shorter than 88 octets (Japanese ETWS pages of 86), a page parameter with page or total 0
+    (read as page 1 of 1, as Android does), a CR LF language indication, U+0000 padding.
 
     Raises:
-        CbsError: wrong length, a page parameter that is not 1..15 of 1..15 with page <= total
-            (octet 5), or content that cannot be decoded, naming the octet.
+        CbsError: longer than 88 octets or shorter than the header plus one octet, a page
+            number above the total (octet 5), content that cannot be decoded, or with
+            ``strict`` any deviation, naming the octet.
     """
     pdu = _check_bytes(pdu)
+    deviations: list[Deviation] | None = None if strict else []
+    content = GSM_PAGE["content"]
     if len(pdu) != GSM_PAGE.octets:
-        raise CbsError(f"is {len(pdu)} octets; a GSM-format page is exactly "
-                       f"{GSM_PAGE.octets}", field="pdu",
-                       position=min(len(pdu), GSM_PAGE.octets), spec=GSM_PAGE.clause)
-    f = GSM_PAGE.unpack(pdu)
+        if not content.offset < len(pdu) < GSM_PAGE.octets:
+            raise CbsError(f"is {len(pdu)} octets; a GSM-format page is exactly "
+                           f"{GSM_PAGE.octets}", field="pdu",
+                           position=min(len(pdu), GSM_PAGE.octets), spec=GSM_PAGE.clause)
+        _deviate(deviations, "short-page", "pdu", len(pdu),
+                 f"page is {len(pdu)} octets, not {GSM_PAGE.octets}; the content is read as "
+                 f"{len(pdu) - content.offset} octets", GSM_PAGE.clause)
+    # The header rows are read from the table; a short page's content is what there is.
+    f = GSM_PAGE.unpack(pdu.ljust(GSM_PAGE.octets, b"\0"))
+    f["content"] = pdu[content.offset:]
     param = GSM_PAGE["page_parameter"]
     page, total = f["page_parameter"] >> 4, f["page_parameter"] & 0x0F
-    if total == 0 or page == 0 or page > total:
+    if page > total and total:
         raise CbsError(f"page {page} of {total} is not a page of a 1-15 page message",
                        field=param.label, value=f"0x{f['page_parameter']:02X}",
                        position=param.offset, spec=param.clause)
+    if total == 0 or page == 0:
+        _deviate(deviations, "page-number-zero", param.label, param.offset,
+                 f"page parameter 0x{f['page_parameter']:02X} (page {page} of {total}) read "
+                 "as page 1 of 1", param.clause)
+        page, total = 1, 1
     coding = parse_dcs(f["data_coding_scheme"])
-    text, language = _decode_content(f["content"], coding, GSM_PAGE["content"].offset,
-                                     GSM_PAGE["data_coding_scheme"].offset)
+    text, language = _decode_content(f["content"], coding, content.offset,
+                                     GSM_PAGE["data_coding_scheme"].offset,
+                                     deviations=deviations)
     return GsmPage(SerialNumber.from_raw(f["serial_number"]), f["message_identifier"],
-                   f["data_coding_scheme"], page, total, language, text)
+                   f["data_coding_scheme"], page, total, language, text,
+                   tuple(deviations or ()))
 
 
-def decode_gsm(pdus: Sequence[bytes]) -> CbsMessage:
+def decode_gsm(pdus: Sequence[bytes], *, strict: bool = False) -> CbsMessage:
     """Decode all GSM-format pages of one message into a :class:`CbsMessage`.
 
     Pages may arrive in any order; they must share serial number, message identifier, DCS and
@@ -494,7 +598,7 @@ def decode_gsm(pdus: Sequence[bytes]) -> CbsMessage:
         pdus = [pdus]
     if not pdus:
         raise ValueError("no pages given")
-    decoded = [decode_gsm_page(p) for p in pdus]
+    decoded = [decode_gsm_page(p, strict=strict) for p in pdus]
     first = decoded[0]
     by_number: dict[int, GsmPage] = {}
     for i, pg in enumerate(decoded):
@@ -513,10 +617,11 @@ def decode_gsm(pdus: Sequence[bytes]) -> CbsMessage:
                        spec=SPEC_PAGE)
     ordered = [by_number[n] for n in range(1, first.total + 1)]
     return CbsMessage(first.message_identifier, first.serial_number, first.dcs,
-                      tuple(p.text for p in ordered), first.language)
+                      tuple(p.text for p in ordered), first.language,
+                      deviations=tuple(d for p in ordered for d in p.deviations))
 
 
-def decode_umts(pdu: bytes) -> CbsMessage:
+def decode_umts(pdu: bytes, *, strict: bool = False) -> CbsMessage:
     """Decode a UMTS/LTE-format message (TS 23.041 §9.4.2.2, tables :data:`UMTS_HEADER` and
     :data:`UMTS_PAGE`).
 
@@ -544,6 +649,7 @@ def decode_umts(pdu: bytes) -> CbsMessage:
         raise CbsError(f"is {len(pdu)} octets; {count} page(s) make {expected}",
                        field="pdu", position=min(len(pdu), expected), spec=npf.clause)
     coding = parse_dcs(f["data_coding_scheme"])
+    deviations: list[Deviation] | None = None if strict else []
     texts = []
     language = coding.language
     length = UMTS_PAGE["length"]
@@ -557,23 +663,34 @@ def decode_umts(pdu: bytes) -> CbsMessage:
                            position=start + length.offset, spec=length.clause)
         text, lang = _decode_content(page["content"], coding,
                                      start + UMTS_PAGE["content"].offset,
-                                     UMTS_HEADER["data_coding_scheme"].offset, used)
+                                     UMTS_HEADER["data_coding_scheme"].offset, used,
+                                     deviations)
         language = language or lang
         texts.append(text)
     return CbsMessage(f["message_identifier"], SerialNumber.from_raw(f["serial_number"]),
-                      f["data_coding_scheme"], tuple(texts), language)
+                      f["data_coding_scheme"], tuple(texts), language,
+                      deviations=tuple(deviations or ()))
 
 
-def decode(pdus: bytes | Sequence[bytes]) -> CbsMessage:
+def decode(pdus: bytes | Sequence[bytes], *, strict: bool = False) -> CbsMessage:
     """Decode GSM pages or a UMTS message, telling them apart by size as receivers do:
-    88 octets is a GSM page, anything longer a UMTS-format message (TS 23.041 §9.4).
+    88 octets or fewer is a GSM page, anything longer a UMTS-format message (TS 23.041
+    §9.4). Departures real senders make are accepted and listed in
+    :attr:`CbsMessage.deviations` unless ``strict``. An ETWS primary notification (at most
+    56 octets under an ETWS message identifier) has no text: decode it with
+    :func:`eas_encoder.cbs.etws.decode_broadcast`.
 
     Raises:
-        CbsError: see :func:`decode_gsm` and :func:`decode_umts`.
+        CbsError: see :func:`decode_gsm` and :func:`decode_umts`; field ``pdu`` for an ETWS
+            primary notification.
     """
     if isinstance(pdus, bytes | bytearray | memoryview):
         pdus = [bytes(pdus)]
     pdus = [_check_bytes(p) for p in pdus]
+    if len(pdus) == 1 and is_etws_primary(pdus[0]):
+        raise CbsError("is an ETWS primary notification (no text); decode it with "
+                       "cbs.etws.decode_broadcast", field="pdu", value=len(pdus[0]),
+                       spec="3GPP TS 23.041 §9.4.1.3")
     if len(pdus) == 1 and len(pdus[0]) > GSM_PDU_OCTETS:
-        return decode_umts(pdus[0])
-    return decode_gsm(pdus)
+        return decode_umts(pdus[0], strict=strict)
+    return decode_gsm(pdus, strict=strict)

@@ -6,7 +6,15 @@ import argparse
 import json
 import sys
 
-from ..cbs.pdu import CbsMessage, SerialNumber, decode, parse_dcs
+from ..cbs.etws import (
+    EtwsPrimary,
+    WarningType,
+    decode_broadcast,
+    etws_identifier,
+    etws_info,
+    etws_serial_number,
+)
+from ..cbs.pdu import CbsMessage, Deviation, SerialNumber, parse_dcs
 from ..cbs.wea import describe_identifier
 from ..errors import CbsError
 from . import terminal_text
@@ -20,10 +28,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmds = p.add_subparsers(dest="cbs_command", metavar="encode|decode")
     cmds.required = True
     enc = cmds.add_parser("encode", help="text -> hex PDUs",
-                          epilog="example: eas-encoder cbs encode 'Test message' --id 4380")
-    enc.add_argument("text", help="message text, or - for stdin")
-    enc.add_argument("--id", dest="message_identifier", type=_int, required=True,
-                     metavar="N", help="message identifier, decimal or 0x hex (CMAS 4370-4399)")
+                          epilog="examples: eas-encoder cbs encode 'Test message' --id 4380 ; "
+                                 "eas-encoder cbs encode --etws earthquake --primary")
+    enc.add_argument("text", nargs="?", default=None,
+                     help="message text, or - for stdin (none for --primary)")
+    enc.add_argument("--id", dest="message_identifier", type=_int, default=None,
+                     metavar="N", help="message identifier, decimal or 0x hex (CMAS 4370-4399; "
+                                       "with --etws default 4352 + warning type)")
+    etws = enc.add_argument_group("ETWS (3GPP TS 23.041 §9.4.1.3)")
+    etws.add_argument("--etws", metavar="TYPE", default=None,
+                      help="warning type: earthquake, tsunami, both, test, other (or 0-127)")
+    etws.add_argument("--primary", action="store_true",
+                      help="the primary notification (no text) instead of a secondary one")
+    etws.add_argument("--emergency-user-alert", action=argparse.BooleanOptionalAction,
+                      default=True, help="set the emergency user alert flag (default on)")
+    etws.add_argument("--popup", action=argparse.BooleanOptionalAction, default=True,
+                      help="set the popup flag (default on)")
+    etws.add_argument("--security", metavar="HEX", default=None,
+                      help="50 octets of warning security information for --primary")
     enc.add_argument("--scope", type=int, default=0, choices=range(4), metavar="0-3",
                      help="geographical scope (0 cell immediate, 1 PLMN, 2 area, 3 cell)")
     enc.add_argument("--code", type=int, default=0, metavar="0-1023", help="message code")
@@ -39,6 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     dec.add_argument("pdus", nargs="+", metavar="HEX",
                      help="GSM pages of one message or one UMTS PDU; - reads lines of stdin")
     dec.add_argument("--json", action="store_true", help="print one JSON object")
+    dec.add_argument("--strict", action="store_true",
+                     help="refuse departures real senders make (short pages, CR LF language, "
+                          "U+0000 padding) instead of listing them as deviations")
     dec.set_defaults(func=run_decode)
 
 
@@ -51,6 +76,14 @@ def _int(text: str) -> int:
 
 def run_encode(args: argparse.Namespace) -> int:
     """Print the PDUs as upper-case hex, one per line; the UCS-2 note goes to stderr."""
+    if args.primary or args.etws is not None:
+        return _encode_etws(args)
+    if args.security is not None:
+        raise CbsError("needs --etws TYPE --primary", field="security")
+    if args.message_identifier is None:
+        raise CbsError("is required (or --etws TYPE)", field="message identifier")
+    if args.text is None:
+        raise CbsError("is required (or --etws TYPE --primary, which has none)", field="text")
     text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
     if not text.strip():
         raise CbsError("is empty; a page needs some text to show", field="text", value=text,
@@ -60,6 +93,10 @@ def run_encode(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CbsError(str(exc), field="serial number",
                        spec="3GPP TS 23.041 §9.4.1.2.1") from None
+    return _encode_text(args, text, serial)
+
+
+def _encode_text(args: argparse.Namespace, text: str, serial: SerialNumber) -> int:
     if not 0 <= args.message_identifier <= 0xFFFF:
         raise CbsError("must be 0-65535", field="message identifier",
                        value=args.message_identifier, spec="3GPP TS 23.041 §9.4.1.2.2")
@@ -78,6 +115,38 @@ def run_encode(args: argparse.Namespace) -> int:
     for pdu in pdus:
         print(pdu.hex().upper())
     return 0
+
+
+def _encode_etws(args: argparse.Namespace) -> int:
+    """ETWS primary (``--primary``) or secondary notification (TS 23.041 §9.4.1.3, §9.4.1.2)."""
+    if args.etws is None:
+        raise CbsError("--primary needs --etws TYPE", field="warning type")
+    raw = args.etws.strip()
+    wt: WarningType | int = int(raw) if raw.isdigit() else WarningType.parse(raw)
+    if args.primary:
+        if args.text is not None:
+            raise CbsError("a primary notification has no text (send the text as a secondary "
+                           "notification, without --primary)", field="text")
+        security = parse_hex([args.security])[0] if args.security else None
+        primary = EtwsPrimary(wt, args.emergency_user_alert, args.popup,
+                              etws_serial_number(geographical_scope=args.scope,
+                                                 emergency_user_alert=args.emergency_user_alert,
+                                                 popup=args.popup, message_code=args.code,
+                                                 update_number=args.update),
+                              args.message_identifier, security)
+        print(primary.to_pdu().hex().upper())
+        return 0
+    if args.text is None:
+        raise CbsError("is required for a secondary notification (or pass --primary)",
+                       field="text")
+    text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
+    if args.message_identifier is None:
+        args.message_identifier = etws_identifier(wt)
+    serial = etws_serial_number(geographical_scope=args.scope,
+                                emergency_user_alert=args.emergency_user_alert,
+                                popup=args.popup, message_code=args.code,
+                                update_number=args.update)
+    return _encode_text(args, text, serial)
 
 
 def parse_hex(items: list[str]) -> list[bytes]:
@@ -108,6 +177,38 @@ def parse_hex(items: list[str]) -> list[bytes]:
     return out
 
 
+def _deviation_rows(deviations: tuple[Deviation, ...]) -> list[dict[str, object]]:
+    return [{"id": d.id, "field": d.field, "position": d.position, "text": d.text,
+             "spec": d.spec} for d in deviations]
+
+
+def _etws_fields(msg: CbsMessage | EtwsPrimary) -> dict[str, object] | None:
+    info = msg if isinstance(msg, EtwsPrimary) else etws_info(msg)
+    if info is None:
+        return None
+    wt = info.warning_type
+    return {"warning_type": int(wt),
+            "warning_type_name": wt.label if isinstance(wt, WarningType) else "reserved",
+            "emergency_user_alert": info.emergency_user_alert, "popup": info.popup}
+
+
+def describe_primary(msg: EtwsPrimary) -> dict[str, object]:
+    """JSON-ready fields of a decoded ETWS primary notification."""
+    sn = msg.serial_number
+    security = msg.warning_security_information
+    return {
+        "format": "etws-primary",
+        "message_identifier": msg.message_identifier,
+        "message_identifier_hex": f"0x{msg.message_identifier:04X}",
+        "serial_number": {"raw_hex": f"0x{sn.raw:04X}",
+                          "geographical_scope": int(sn.geographical_scope),
+                          "message_code": sn.message_code, "update_number": sn.update_number},
+        "etws": _etws_fields(msg),
+        "warning_security_information": security.hex().upper() if security else None,
+        "deviations": _deviation_rows(msg.deviations),
+    }
+
+
 def describe_message(msg: CbsMessage) -> dict[str, object]:
     """JSON-ready fields of a decoded message."""
     sn = msg.serial_number
@@ -124,13 +225,17 @@ def describe_message(msg: CbsMessage) -> dict[str, object]:
         "language": msg.language,
         "pages": len(msg.pages),
         "text": msg.text,
+        "etws": _etws_fields(msg),
+        "deviations": _deviation_rows(msg.deviations),
     }
 
 
 def run_decode(args: argparse.Namespace) -> int:
     """Print the decoded fields and text."""
     pdus = parse_hex(args.pdus)
-    msg = decode(pdus)
+    msg = decode_broadcast(pdus, strict=args.strict)
+    if isinstance(msg, EtwsPrimary):
+        return _print_primary(args, msg)
     fields = describe_message(msg)
     fields["format"] = "umts" if len(pdus) == 1 and len(pdus[0]) > 88 else "gsm"
     if args.json:
@@ -148,5 +253,37 @@ def run_decode(args: argparse.Namespace) -> int:
     print(f"data coding scheme: {fields['dcs_hex']} ({coding.alphabet}, language "
           f"{msg.language or 'unspecified'})")
     print(f"pages: {len(msg.pages)}")
+    _print_etws(fields["etws"])
     print(f"text: {terminal_text(msg.text)}")
+    _print_deviations(msg.deviations)
+    return 0
+
+
+def _print_etws(etws: object) -> None:
+    if isinstance(etws, dict):
+        print(f"ETWS warning type: {etws['warning_type']} ({etws['warning_type_name']}), "
+              f"emergency user alert {'on' if etws['emergency_user_alert'] else 'off'}, "
+              f"popup {'on' if etws['popup'] else 'off'}")
+
+
+def _print_deviations(deviations: tuple[Deviation, ...]) -> None:
+    for d in deviations:
+        print(f"deviation: {terminal_text(str(d))}")
+
+
+def _print_primary(args: argparse.Namespace, msg: EtwsPrimary) -> int:
+    fields = describe_primary(msg)
+    if args.json:
+        print(json.dumps(fields, ensure_ascii=False))
+        return 0
+    sn = msg.serial_number
+    print("format: etws-primary")
+    print(f"message identifier: {msg.message_identifier} ({fields['message_identifier_hex']})")
+    print(f"serial number: {fields['serial_number']['raw_hex']} (geographical scope "
+          f"{sn.geographical_scope.name}, message code {sn.message_code}, update number "
+          f"{sn.update_number})")
+    _print_etws(fields["etws"])
+    security = fields["warning_security_information"]
+    print(f"warning security information: {security or 'none'}")
+    _print_deviations(msg.deviations)
     return 0
