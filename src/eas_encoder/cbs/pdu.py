@@ -35,6 +35,7 @@ from .gsm7 import (
     unpack_septets,
 )
 from .layout import GSM_PAGE, UMTS_HEADER, UMTS_PAGE
+from .wac import WarningArea
 
 __all__ = [
     "GSM_PDU_OCTETS",
@@ -219,7 +220,9 @@ class Deviation:
             (page parameter with page or total 0, read as page 1 of 1), ``"language-cr-lf"``
             (the language indication is CR LF, not two letters), ``"zero-padding"`` (UCS-2
             padded with U+0000 instead of U+000D), ``"security-information-length"`` (an ETWS
-            primary notification whose warning security information is not 50 octets).
+            primary notification whose warning security information is not 50 octets),
+            ``"warning-area-unreadable"`` (octets after a UMTS message that are not warning
+            area coordinates; the message is read without an area, as handsets do).
         field: the field concerned. position: octet offset in the PDU, or ``None``.
         text: what was found and how it was read. spec: the clause departed from.
     """
@@ -268,6 +271,9 @@ class CbsMessage:
             and taken from the DCS when the DCS names one.
         alphabet_note: why UCS-2 was chosen, when :meth:`from_text` chose it; not compared.
         deviations: :class:`Deviation` items found while decoding; not compared.
+        warning_area: WEA geo-fencing area (:class:`~eas_encoder.cbs.wac.WarningArea`)
+            written after the pages of the UMTS format (ATIS-0700041); the GSM format has no
+            place for it, so :meth:`to_gsm_pdus` carries the text only.
 
     Raises:
         CbsError: a page too long for its page, a character the alphabet cannot carry, or a
@@ -282,6 +288,7 @@ class CbsMessage:
     language: str | None = None
     alphabet_note: str | None = field(default=None, compare=False)
     deviations: tuple[Deviation, ...] = field(default=(), compare=False)
+    warning_area: WarningArea | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.message_identifier, int) or not 0 <= self.message_identifier \
@@ -422,7 +429,9 @@ class CbsMessage:
                 for n in range(1, total + 1)]
 
     def to_umts_pdu(self) -> bytes:
-        """The UMTS/LTE-format PDU with all pages (TS 23.041 §9.4.2.2)."""
+        """The UMTS/LTE-format PDU with all pages (TS 23.041 §9.4.2.2), then the warning area
+        coordinates if the message has them (ATIS-0700041).
+        """
         out = bytearray(UMTS_HEADER.pack({"message_type": UMTS_MESSAGE_TYPE_CBS,
                                           "message_identifier": self.message_identifier,
                                           "serial_number": self.serial_number.raw,
@@ -431,6 +440,8 @@ class CbsMessage:
         for i in range(len(self.pages)):
             content, used = self.page_content(i)
             out += UMTS_PAGE.pack({"content": content, "length": used})
+        if self.warning_area is not None:
+            out += self.warning_area.to_bytes()
         return bytes(out)
 
 
@@ -625,9 +636,14 @@ def decode_umts(pdu: bytes, *, strict: bool = False) -> CbsMessage:
     """Decode a UMTS/LTE-format message (TS 23.041 §9.4.2.2, tables :data:`UMTS_HEADER` and
     :data:`UMTS_PAGE`).
 
+    Octets after the last page are read as WEA warning area coordinates
+    (:class:`~eas_encoder.cbs.wac.WarningArea`, ATIS-0700041) into
+    :attr:`CbsMessage.warning_area`.
+
     Raises:
-        CbsError: message type not 1 (octet 0), number of pages not 1-15 (octet 6), a length
-            that does not match the page count, or a page length above 82 (naming its octet).
+        CbsError: message type not 1 (octet 0), number of pages not 1-15 (octet 6), fewer
+            octets than the page count needs, a page length above 82, or with ``strict``
+            octets after the pages that are not warning area coordinates (naming the octet).
     """
     pdu = _check_bytes(pdu)
     if len(pdu) < UMTS_HEADER.octets:
@@ -645,11 +661,23 @@ def decode_umts(pdu: bytes, *, strict: bool = False) -> CbsMessage:
         raise CbsError(f"must be 1-{MAX_PAGES}", field=npf.label, value=count,
                        position=npf.offset, spec=npf.clause)
     expected = UMTS_HEADER.octets + count * UMTS_PAGE.octets
-    if len(pdu) != expected:
+    if len(pdu) < expected:
         raise CbsError(f"is {len(pdu)} octets; {count} page(s) make {expected}",
-                       field="pdu", position=min(len(pdu), expected), spec=npf.clause)
+                       field="pdu", position=len(pdu), spec=npf.clause)
     coding = parse_dcs(f["data_coding_scheme"])
     deviations: list[Deviation] | None = None if strict else []
+    area = None
+    if len(pdu) > expected:
+        # Octets after the pages are WEA warning area coordinates (ATIS-0700041). A handset
+        # that cannot read them shows the message to everyone in the cell, so do we.
+        try:
+            area = WarningArea.from_bytes(pdu[expected:], expected)
+        except CbsError as exc:
+            if strict:
+                raise
+            _deviate(deviations, "warning-area-unreadable", exc.field or "warning area",
+                     exc.position, f"{exc.rule}; the message is read without its area",
+                     exc.spec or "ATIS-0700041")
     texts = []
     language = coding.language
     length = UMTS_PAGE["length"]
@@ -669,7 +697,7 @@ def decode_umts(pdu: bytes, *, strict: bool = False) -> CbsMessage:
         texts.append(text)
     return CbsMessage(f["message_identifier"], SerialNumber.from_raw(f["serial_number"]),
                       f["data_coding_scheme"], tuple(texts), language,
-                      deviations=tuple(deviations or ()))
+                      deviations=tuple(deviations or ()), warning_area=area)
 
 
 def decode(pdus: bytes | Sequence[bytes], *, strict: bool = False) -> CbsMessage:

@@ -24,7 +24,7 @@ samples do not settle.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from functools import cache
@@ -37,6 +37,7 @@ from ..same.header import Header
 from ..specs_data import read_table
 from ..text import article, clock_time, fit_list, load_zone, location_name
 from .pdu import CbsMessage, SerialNumber
+from .wac import WarningArea, warning_area_from_shapes
 
 __all__ = [
     "WEA_SHORT_LIMIT",
@@ -268,6 +269,7 @@ class WeaMessage:
         sender, sender_name, identifier, sent, status, message_type, category: the CAP
             fields copied to CMAC where known.
         notes: decisions the builder made (a derived text, an ignored language).
+        circles: CAP circles (``"lat,lon radius_km"``), for geo-targeting.
 
     Raises:
         CbsError: no text, more than two languages, or a class/severity combination with no
@@ -292,8 +294,10 @@ class WeaMessage:
     message_type: str = "Alert"
     category: str | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    circles: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "circles", tuple(self.circles))
         if isinstance(self.wea_class, str) and not isinstance(self.wea_class, WeaClass):
             object.__setattr__(self, "wea_class", WeaClass.parse(self.wea_class))
         for name in ("texts", "geocodes", "polygons", "notes"):
@@ -310,23 +314,41 @@ class WeaMessage:
                                         additional_language=i > 0)
                      for i in range(len(self.texts)))
 
-    def cbs_messages(self, *, long: bool = True,
-                     serial_number: SerialNumber | None = None) -> list[CbsMessage]:
+    def warning_area(self, *, maximum_wait_time: int | None = None) -> WarningArea:
+        """The geo-targeting area of the alert's polygons and circles (ATIS-0700041, see
+        :mod:`.wac`), to append to the UMTS-format pages.
+
+        Raises:
+            CbsError: no polygon or circle, or one out of range, naming it.
+        """
+        shapes = [("polygon", f"polygon[{n}]", p) for n, p in enumerate(self.polygons, 1)]
+        shapes += [("circle", f"circle[{n}]", c) for n, c in enumerate(self.circles, 1)]
+        return warning_area_from_shapes(shapes, maximum_wait_time=maximum_wait_time)
+
+    def cbs_messages(self, *, long: bool = True, serial_number: SerialNumber | None = None,
+                     warning_area: WarningArea | None = None) -> list[CbsMessage]:
         """One cell-broadcast message per language (3GPP TS 23.041 §9.4).
 
         Args:
             long: send the 360-character text where there is one (4G/5G), else the
                 90-character text.
             serial_number: default geographical scope PLMN-wide, message code 0, update 0.
+            warning_area: geo-targeting area written after the pages of the UMTS format
+                (see :meth:`warning_area`).
 
         Raises:
             CbsError: see :meth:`CbsMessage.from_text` (never for texts within 360
                 characters: 360 UCS-2 units take 9 pages of the 15 allowed).
         """
         sn = serial_number or SerialNumber(1, 0, 0)
-        return [CbsMessage.from_text(t.long if long and t.long else t.short, mid,
-                                     serial_number=sn, language=t.language)
-                for t, mid in zip(self.texts, self.message_identifiers(), strict=True)]
+        out = []
+        for t, mid in zip(self.texts, self.message_identifiers(), strict=True):
+            msg = CbsMessage.from_text(t.long if long and t.long else t.short, mid,
+                                       serial_number=sn, language=t.language)
+            if warning_area is not None:
+                msg = replace(msg, warning_area=warning_area)
+            out.append(msg)
+        return out
 
     def to_cmac_xml(self, *, message_number: int = 1, sending_gateway_id: str = "eas-encoder",
                     cap_alert_uri: str | None = None) -> bytes:
@@ -597,6 +619,7 @@ def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
                             notes=notes)
     geocodes = tuple(dict.fromkeys(g for a in primary.areas for g in a.geocode_values("SAME")))
     polygons = tuple(p for a in primary.areas for p in a.polygons)
+    circles = tuple(c for a in primary.areas for c in a.circles)
     category = primary.category[0] if primary.category else None
     event_code = primary.event_code("SAME")
     return WeaMessage(
@@ -604,4 +627,4 @@ def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
         "; ".join(a.area_desc for a in primary.areas) or None,
         event_code[0] if event_code else None, alert.sender, primary.sender_name,
         alert.identifier, alert.sent, str(alert.status), str(alert.msg_type),
-        str(category) if category is not None else None, tuple(notes))
+        str(category) if category is not None else None, tuple(notes), circles)

@@ -15,6 +15,7 @@ from ..cbs.etws import (
     etws_serial_number,
 )
 from ..cbs.pdu import CbsMessage, Deviation, SerialNumber, parse_dcs
+from ..cbs.wac import Circle, WarningArea
 from ..cbs.wea import describe_identifier
 from ..errors import CbsError
 from . import terminal_text
@@ -226,8 +227,21 @@ def describe_message(msg: CbsMessage) -> dict[str, object]:
         "pages": len(msg.pages),
         "text": msg.text,
         "etws": _etws_fields(msg),
+        "warning_area": _area_fields(msg.warning_area),
         "deviations": _deviation_rows(msg.deviations),
     }
+
+
+def _area_fields(area: WarningArea | None) -> dict[str, object] | None:
+    if area is None:
+        return None
+    rows: list[dict[str, object]] = []
+    for g in area.geometries:
+        if isinstance(g, Circle):
+            rows.append({"circle": [g.latitude, g.longitude], "radius_km": g.radius_km})
+        else:
+            rows.append({"polygon": [list(v) for v in g.vertices]})
+    return {"geometries": rows, "maximum_wait_time": area.maximum_wait_time}
 
 
 def run_decode(args: argparse.Namespace) -> int:
@@ -255,6 +269,9 @@ def run_decode(args: argparse.Namespace) -> int:
     print(f"pages: {len(msg.pages)}")
     _print_etws(fields["etws"])
     print(f"text: {terminal_text(msg.text)}")
+    if msg.warning_area is not None:
+        for line in msg.warning_area.describe():
+            print(f"warning area: {line}")
     _print_deviations(msg.deviations)
     return 0
 

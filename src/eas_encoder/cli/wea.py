@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="station id for the crawl of a CAP alert (else EAS-STN-ID)")
     p.add_argument("--format", choices=("gsm", "umts"), default="gsm",
                    help="page format printed (gsm: one 88-octet PDU per page)")
+    p.add_argument("--geo", action="store_true",
+                   help="append the alert's polygons and circles as WEA warning area "
+                        "coordinates (ATIS-0700041; needs --format umts)")
     p.add_argument("--short", action="store_true",
                    help="broadcast the 90-character text even where a 360 one exists")
     add_signature_options(p)
@@ -80,7 +83,11 @@ def run(args: argparse.Namespace) -> int:
     if args.cmac:
         sys.stdout.write(wea.to_cmac_xml().decode("utf-8"))
         return 0
-    messages = wea.cbs_messages(long=not args.short)
+    if args.geo and args.format != "umts":
+        raise EasError("warning area coordinates travel only in the UMTS format "
+                       "(add --format umts)", field="geo", spec="ATIS-0700041")
+    area = wea.warning_area() if args.geo else None
+    messages = wea.cbs_messages(long=not args.short, warning_area=area)
     broadcasts = []
     for msg in messages:
         pdus = msg.to_gsm_pdus() if args.format == "gsm" else [msg.to_umts_pdu()]
@@ -113,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
               f"{b['alphabet']}, {len(b['pdus'])} PDU(s), decodes to: {b['text']}")
         for pdu in b["pdus"]:
             print(f"  {pdu}")
+        for line in (area.describe() if area else ()):
+            print(f"  warning area: {line}")
         if b["alphabet_note"]:
             print(f"  note: {b['alphabet_note']}")
     if crawl:
