@@ -2,11 +2,13 @@
 
 - :mod:`.model`: frozen ``Alert``/``Info``/``Resource``/``Area`` and the CAP enumerations.
 - :func:`parse` / :func:`serialize`: hardened parsing (CAP 1.2 and 1.1) and CAP 1.2 output.
-- :func:`validate` -> ``list[Finding]``: schema, CAP 1.2 prose rules, IPAWS v1.0, ECIG.
+- :func:`validate` -> ``list[Finding]``: schema, CAP 1.2 prose rules, IPAWS v1.0, ECIG, and
+  the CAP-CP and CAP-AU profiles of :mod:`.profiles`.
 - :func:`alert_to_same` / :func:`same_to_alert`: ECIG CAP-to-EAS and IPAWS-style SAME-to-CAP.
 - :func:`sign` / :func:`verify`: enveloped RSA-SHA256 XML-DSig.
 """
 
+from . import profiles  # noqa: F401, I001  (registers the cap-cp and cap-au profiles)
 from .bridge import EasActivation, alert_to_same, message_audio, same_to_alert
 from .model import Alert, Area, Info, NamedValue, Resource
 from .rules import Finding, Level, validate

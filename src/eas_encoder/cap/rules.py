@@ -21,6 +21,7 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -99,6 +100,8 @@ RULES: dict[str, Rule] = {r.rule_id: r for r in (
     Rule("CAP-DATETIME", _E, "CAP 1.2 §3.3.2", "date-time with explicit offset (not Z), no "
          "fractional seconds, a real date"),
     Rule("CAP-REFERENCES", _E, _C, "references: whitespace-separated sender,identifier,sent"),
+    Rule("CAP-EMPTY-ELEMENT", _W, "CAP 1.2 §3.2", "an optional element is present but empty "
+         "(real feeds send <references/>; read as absent)"),
     Rule("CAP-REFERENCES-REQUIRED", _W, _C, "Update/Cancel/Ack/Error refer to earlier "
          "messages"),
     Rule("CAP-REFERENCES-CIRCULAR", _E, _C, "a message does not reference itself"),
@@ -151,7 +154,23 @@ RULES: dict[str, Rule] = {r.rule_id: r for r in (
 )}
 
 PROFILES = ("cap", "ipaws", "ecig")
-"""Profiles accepted by :func:`validate`."""
+"""Profiles accepted by :func:`validate` (plus those added by :func:`register_profile`:
+``cap-cp`` and ``cap-au`` from :mod:`eas_encoder.cap.profiles`)."""
+
+_PROFILE_CHECKS: dict[str, Callable[[Alert], list[Finding]]] = {}
+
+
+def register_profile(name: str, rules: Iterable[Rule],
+                     check: Callable[[Alert], list[Finding]]) -> None:
+    """Add a profile whose rules run on the parsed alert after the CAP 1.2 rules (how
+    :mod:`eas_encoder.cap.profiles` adds CAP-CP and CAP-AU without this module importing it).
+    """
+    global PROFILES
+    for rule in rules:
+        RULES[rule.rule_id] = rule
+    _PROFILE_CHECKS[name] = check
+    if name not in PROFILES:
+        PROFILES = (*PROFILES, name)
 
 
 def make_finding(rule_id: str, xpath: str, message: str, severity: Level | None = None
@@ -236,6 +255,8 @@ def validate(source: object, profile: str = "cap") -> list[Finding]:
             return findings
         if profile == "ipaws":
             findings += _ipaws(alert)
+        elif profile in _PROFILE_CHECKS:
+            findings += _PROFILE_CHECKS[profile](alert)
         else:
             from .bridge import ecig_findings  # bridge builds on this module
 
@@ -382,12 +403,20 @@ class _CoreRules:
                 self.add(rule, el, f"{(el.text or '')!r} must be non-empty without spaces, "
                          "commas, '<' or '&'")
         self._enums(root, ("status", "msgType", "scope"))
+        self._empty(root, ("source", "note", "incidents"))
         self._references(root, sent)
         self._scope(root)
         for info in self.kids(root, "info"):
             self._info(info, sent)
         self._languages()
         return self.out
+
+    def _empty(self, el: etree._Element, names: tuple[str, ...]) -> None:
+        # Optional free-text elements sent empty say nothing; a warning, not an error.
+        for name in names:
+            for child in self.kids(el, name):
+                if not (child.text or "").strip() and not len(child):
+                    self.add("CAP-EMPTY-ELEMENT", child, f"{name} is empty; read as absent")
 
     def _enums(self, el: etree._Element, names: tuple[str, ...]) -> None:
         for name in names:
@@ -424,8 +453,10 @@ class _CoreRules:
             return
         entries = (ref.text or "").split()
         if not entries:
-            self.add("CAP-REFERENCES", ref, "is empty; it must list sender,identifier,sent "
-                     "triples")
+            self.add("CAP-EMPTY-ELEMENT", ref, "references is empty; read as absent")
+            if msg_type in ("Update", "Cancel", "Ack", "Error"):
+                self.add("CAP-REFERENCES-REQUIRED", "/alert", f"msgType {msg_type} should "
+                         "list the messages it refers to in references")
         me = ((self.one(root, "sender").text if self.one(root, "sender") is not None else ""),
               (self.one(root, "identifier").text
                if self.one(root, "identifier") is not None else ""))
@@ -470,6 +501,8 @@ class _CoreRules:
             self.add("CAP-NOTE", "/alert", "msgType Error should explain itself in note")
 
     def _info(self, info: etree._Element, sent) -> None:  # type: ignore[no-untyped-def]
+        self._empty(info, ("audience", "senderName", "headline", "description",
+                           "instruction", "contact"))
         lang = self.one(info, "language")
         if lang is not None and not _LANGUAGE.fullmatch(lang.text or ""):
             self.add("CAP-LANGUAGE", lang, f"{lang.text!r} is not an RFC 3066 language tag")
