@@ -53,6 +53,7 @@ __all__ = [
     "WeaMessage",
     "wea_from_header",
     "wea_from_cap",
+    "cap_wea_class",
 ]
 
 WEA_SHORT_LIMIT = 90
@@ -199,6 +200,9 @@ def check_wea_text(text: str, limit: int, *, field: str = "text",
     Characters are counted as Unicode code points, which is what the FCC limit counts.
 
     Args:
+        text: the text.
+        limit: 90 or 360 characters.
+        field: name used in errors (``CMAMtext``).
         truncate: cut an over-long text at the last word boundary that fits, ending in
             ``"..."``, instead of raising.
 
@@ -454,8 +458,12 @@ def wea_from_header(header: object, *, tz: str | tzinfo | None = None,
         header: :class:`~eas_encoder.same.header.Header` or its wire text.
         tz: IANA zone for the expiry time in the derived texts (default UTC).
         reference: time near the issue time, to infer the year (default now).
-        wea_class, severity, urgency, certainty: override the table.
-        text, long_text: use these instead of the derived English texts.
+        wea_class: override the class of the table.
+        severity: override the CAP severity of the table.
+        urgency: override the CAP urgency of the table.
+        certainty: override the CAP certainty of the table.
+        text: use this 90-character text instead of the derived English one.
+        long_text: use this 360-character text instead of the derived English one.
 
     Raises:
         HeaderError: unparseable header. CbsError: an event with no WEA class, or texts
@@ -546,6 +554,34 @@ def _class_for_status(cls: WeaClass, status: str, *, explicit: bool,
                    field="status", value=status, spec="CAP 1.2 §3.2.1; 47 CFR 10.350")
 
 
+def cap_wea_class(alert: object, primary: object, wea_class: WeaClass | str | None = None,
+                  notes: list[str] | None = None) -> WeaClass:
+    """The WEA class of a CAP alert: ``wea_class`` if given, else parameter ``WEAHandling``,
+    else the SAME ``eventCode`` through ``specs/cmas_same_events.csv``, else Imminent Threat;
+    then limited by the alert's ``status`` (see :func:`wea_from_cap`). Decisions are appended
+    to ``notes``.
+
+    Raises:
+        CbsError: an unknown class or a status that must not reach phones as that class.
+    """
+    notes = [] if notes is None else notes
+    if wea_class is not None:
+        cls = WeaClass.parse(wea_class) if isinstance(wea_class, str) else wea_class
+    elif _cap_parameter(primary, "WEAHandling"):
+        cls = WeaClass.parse(_cap_parameter(primary, "WEAHandling")[0])
+        same = primary.event_code("SAME")
+        if same and same[0] in _same_events() and same_event_class(same[0])[0] is not cls:
+            notes.append(f"WEAHandling {cls.value!r} overrides the class of SAME event "
+                         f"{same[0]} ({same_event_class(same[0])[0].value})")
+    elif primary.event_code("SAME"):
+        cls, *_ = same_event_class(primary.event_code("SAME")[0])
+    else:
+        cls = WeaClass.IMMINENT_THREAT
+        notes.append("class Imminent Threat inferred from severity/urgency/certainty")
+    return _class_for_status(cls, str(alert.status), explicit=wea_class is not None,
+                             notes=notes)
+
+
 def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
                  wea_class: WeaClass | str | None = None) -> WeaMessage:
     """WEA message from a CAP 1.2 alert in the IPAWS profile.
@@ -602,21 +638,7 @@ def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
 
     severity, urgency, certainty = (str(primary.severity), str(primary.urgency),
                                     str(primary.certainty))
-    if wea_class is not None:
-        cls = WeaClass.parse(wea_class) if isinstance(wea_class, str) else wea_class
-    elif _cap_parameter(primary, "WEAHandling"):
-        cls = WeaClass.parse(_cap_parameter(primary, "WEAHandling")[0])
-        same = primary.event_code("SAME")
-        if same and same[0] in _same_events() and same_event_class(same[0])[0] is not cls:
-            notes.append(f"WEAHandling {cls.value!r} overrides the class of SAME event "
-                         f"{same[0]} ({same_event_class(same[0])[0].value})")
-    elif primary.event_code("SAME"):
-        cls, *_ = same_event_class(primary.event_code("SAME")[0])
-    else:
-        cls = WeaClass.IMMINENT_THREAT
-        notes.append("class Imminent Threat inferred from severity/urgency/certainty")
-    cls = _class_for_status(cls, str(alert.status), explicit=wea_class is not None,
-                            notes=notes)
+    cls = cap_wea_class(alert, primary, wea_class, notes)
     geocodes = tuple(dict.fromkeys(g for a in primary.areas for g in a.geocode_values("SAME")))
     polygons = tuple(p for a in primary.areas for p in a.polygons)
     circles = tuple(c for a in primary.areas for c in a.circles)

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("cbs", help="encode or decode cell-broadcast pages (3GPP TS 23.041)",
                        description="GSM-format 88-octet pages or one UMTS/LTE-format PDU, "
                                    "as hex, one PDU per line.")
-    cmds = p.add_subparsers(dest="cbs_command", metavar="encode|decode")
+    cmds = p.add_subparsers(dest="cbs_command", metavar="encode|decode|from-cap")
     cmds.required = True
     enc = cmds.add_parser("encode", help="text -> hex PDUs",
                           epilog="examples: eas-encoder cbs encode 'Test message' --id 4380 ; "
@@ -66,6 +66,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="refuse departures real senders make (short pages, CR LF language, "
                           "U+0000 padding) instead of listing them as deviations")
     dec.set_defaults(func=run_decode)
+    cap = cmds.add_parser("from-cap", help="CAP alert -> one message per info language",
+                          epilog="example: eas-encoder cbs from-cap alert.xml --language en,es")
+    cap.add_argument("file", metavar="FILE", help="CAP XML file, - for stdin")
+    cap.add_argument("--scheme", choices=("cmas", "eu-alert"), default="cmas",
+                     help="message identifiers: US CMAS/WEA or EU-Alert (ETSI TS 102 900)")
+    cap.add_argument("--language", default=None, metavar="LL[,LL...]",
+                     help="languages to send, in order (default every info)")
+    cap.add_argument("--format", choices=("gsm", "umts"), default="gsm")
+    cap.add_argument("--max-pages", type=int, default=15, metavar="N")
+    cap.add_argument("--truncate", action="store_true",
+                     help="cut text that does not fit its pages instead of refusing it")
+    cap.add_argument("--json", action="store_true", help="print one JSON object")
+    cap.set_defaults(func=run_from_cap)
 
 
 def _int(text: str) -> int:
@@ -303,4 +316,49 @@ def _print_primary(args: argparse.Namespace, msg: EtwsPrimary) -> int:
     security = fields["warning_security_information"]
     print(f"warning security information: {security or 'none'}")
     _print_deviations(msg.deviations)
+    return 0
+
+
+def run_from_cap(args: argparse.Namespace) -> int:
+    """Print one message per language: identifier, language, DCS and hex PDUs, each decoded
+    back to check it.
+    """
+    from ..cap.xml import parse
+    from ..cbs.languages import cap_to_cbs
+    from ..cbs.pdu import decode
+    from ..errors import CapError
+
+    if not 1 <= args.max_pages <= 15:
+        raise CbsError("must be 1-15", field="max pages", value=args.max_pages)
+    if args.file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(args.file, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise CapError(f"cannot be read ({exc.strerror})", field="file",
+                           value=args.file) from None
+    langs = [x.strip() for x in args.language.split(",")] if args.language else None
+    out = []
+    for b in cap_to_cbs(parse(data), scheme=args.scheme, languages=langs,
+                        max_pages=args.max_pages, truncate=args.truncate):
+        msg = b.message
+        pdus = msg.to_gsm_pdus() if args.format == "gsm" else [msg.to_umts_pdu()]
+        back = decode(pdus)
+        if (back.text, back.language) != (msg.text, msg.language):
+            raise CbsError("pages do not decode back to their text and language", field="cbs")
+        out.append({**describe_message(back), "info_language": b.language,
+                    "truncated": b.truncated, "pdus": [p.hex().upper() for p in pdus]})
+    if args.json:
+        print(json.dumps({"scheme": args.scheme, "messages": out}, ensure_ascii=False))
+        return 0
+    for row in out:
+        cut = ", text cut to fit" if row["truncated"] else ""
+        print(f"[{row['info_language']}] message identifier {row['message_identifier']} "
+              f"({row['message_identifier_hex']}), language {row['language']}, DCS "
+              f"{row['dcs_hex']} {row['alphabet']}, {len(row['pdus'])} PDU(s){cut}: "
+              f"{terminal_text(row['text'])}")
+        for pdu in row["pdus"]:
+            print(f"  {pdu}")
     return 0
