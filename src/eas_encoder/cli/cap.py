@@ -11,6 +11,7 @@ import argparse
 import json
 import re
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"peak level of tones in dBFS (default {DEFAULT_LEVEL_DBFS:g})")
     w.add_argument("--format", choices=FORMATS, help="default: from the file name, else wav")
     w.add_argument("--voice", help="espeak-ng voice for TTS (default from the info language)")
+    w.add_argument("--languages", metavar="LL[,LL...]", default=None,
+                   help="speak the info of each language in this order (e.g. en-US,es-US), "
+                        "each with its own espeak-ng voice, instead of one language")
     w.add_argument("--allow-nested", action="store_true",
                    help="accept an audio resource that itself contains a SAME header or EOM")
     w.add_argument("--no-message", action="store_true",
@@ -262,9 +266,9 @@ def run_validate(args: argparse.Namespace) -> int:
     return worst
 
 
-def _activation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _activation(args: argparse.Namespace, alert=None):  # type: ignore[no-untyped-def]
     """The translation of the alert, and notes about its signatures."""
-    alert = load_alert(args, _read(args.file))
+    alert = load_alert(args, _read(args.file)) if alert is None else alert
     return alert_to_same(alert, station=args.station, language=args.language,
                          allow_test=args.allow_test, tz=args.tz), \
         unchecked_signatures(args, alert)
@@ -291,10 +295,18 @@ def run_to_same(args: argparse.Namespace) -> int:
 def run_to_wav(args: argparse.Namespace) -> int:
     """Translate the alert and render header x3, attention, message, EOM x3 to audio."""
     check_format_matches_name(args.output, args.format)
-    act, signature_notes = _activation(args)
+    alert = load_alert(args, _read(args.file))
+    act, signature_notes = _activation(args, alert)
     base = None if args.file == "-" else Path(args.file).resolve().parent
-    message = None if args.no_message else message_audio(act, args.rate, base_dir=base,
-                                                         voice=args.voice)
+    if args.languages and not args.no_message:
+        from ..multilingual import multilingual_message
+
+        langs = [x.strip() for x in args.languages.split(",") if x.strip()]
+        message = multilingual_message(alert, langs, args.rate, station=args.station)
+        act = replace(act, audio=None)
+    else:
+        message = None if args.no_message else message_audio(act, args.rate, base_dir=base,
+                                                             voice=args.voice)
     if message is not None:
         if act.audio and not args.allow_nested:
             check_not_nested(message, args.rate, act.audio.resource_desc or "audio resource")
