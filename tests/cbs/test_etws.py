@@ -163,6 +163,7 @@ def test_cli_etws_errors_are_one_line(capsys):
     for argv in (["cbs", "encode", "--etws", "volcano", "--primary"],
                  ["cbs", "encode", "text", "--etws", "test", "--primary"],
                  ["cbs", "encode", "--primary"],
+                 ["cbs", "encode", "  ", "--etws", "tsunami"],
                  ["cbs", "encode", "--etws", "test"]):
         assert main(argv) == 2, argv
         assert capsys.readouterr().err.count("\n") == 1

@@ -99,9 +99,6 @@ def run_encode(args: argparse.Namespace) -> int:
     if args.text is None:
         raise CbsError("is required (or --etws TYPE --primary, which has none)", field="text")
     text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
-    if not text.strip():
-        raise CbsError("is empty; a page needs some text to show", field="text", value=text,
-                       spec="3GPP TS 23.041 §9.4.1.2.4")
     try:
         serial = SerialNumber(args.scope, args.code, args.update)
     except ValueError as exc:
@@ -111,6 +108,9 @@ def run_encode(args: argparse.Namespace) -> int:
 
 
 def _encode_text(args: argparse.Namespace, text: str, serial: SerialNumber) -> int:
+    if not text.strip():
+        raise CbsError("is empty; a page needs some text to show", field="text", value=text,
+                       spec="3GPP TS 23.041 §9.4.1.2.4")
     if not 0 <= args.message_identifier <= 0xFFFF:
         raise CbsError("must be 0-65535", field="message identifier",
                        value=args.message_identifier, spec="3GPP TS 23.041 §9.4.1.2.2")
