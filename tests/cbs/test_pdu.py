@@ -178,3 +178,13 @@ def test_lenient_decoding_lists_deviations_strict_refuses():
     short = decode(good[:40])
     assert short.text == "hello" and [d.id for d in short.deviations] == ["short-page"]
     assert decode(good).deviations == ()
+
+
+@pytest.mark.parametrize("text", ["\x00", "a\x00", "\x00" * 41, "д" * 39 + "\x00\x00"])
+def test_text_ending_in_nul_round_trips(text):
+    # Found by hypothesis: U+0000 padding (a Japanese ETWS deviation) must not eat a text's
+    # own trailing NULs when the page is padded with CR or has a length.
+    msg = CbsMessage.from_text(text, 4370, alphabet="ucs2")
+    assert decode(msg.to_umts_pdu()).text == text
+    if len(text) < 41:
+        assert decode(msg.to_gsm_pdus()).text == text

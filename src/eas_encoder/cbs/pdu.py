@@ -527,8 +527,11 @@ def _decode_content(content: bytes, coding: DataCoding, offset: int, dcs_positio
         raise CbsError(f"UCS-2 content has an odd number of octets ({len(data)})",
                        field="content", position=offset + len(data) - 1,
                        spec="3GPP TS 23.038 §6.1.2.2")
-    text = decode_ucs2(data, offset=offset).rstrip("\r")
-    if text.endswith("\x00"):
+    whole = decode_ucs2(data, offset=offset)
+    text = whole.rstrip("\r")
+    # U+0000 padding only where a page has no length (GSM format), nothing was padded with
+    # CR, and at least two units of it: a text may itself end in one U+0000.
+    if used is None and text == whole and text.endswith("\x00\x00"):
         _deviate(deviations, "zero-padding", "content", offset + 2 * len(text.rstrip("\x00")),
                  "UCS-2 page padded with U+0000, not U+000D; the padding is dropped",
                  "3GPP TS 23.038 §6.1.2.3.1")
