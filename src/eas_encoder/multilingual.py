@@ -78,8 +78,8 @@ def voice_for(language: str, voices: dict[str, str] | None = None) -> str:
                       "English)", field="language", value=language)
 
 
-def spoken_texts(alert: object, languages: Sequence[str], *,
-                 station: str | None = None) -> list[tuple[str, str]]:
+def spoken_texts(alert: object, languages: Sequence[str], *, station: str | None = None,
+                 tz: str | None = None) -> list[tuple[str, str]]:
     """``(language, text)`` per configured language, in order (see the module docstring).
 
     Raises:
@@ -95,7 +95,7 @@ def spoken_texts(alert: object, languages: Sequence[str], *,
         if eas_text:
             text = eas_text[0].strip()
         elif info.effective_language.lower().split("-")[0] == "en":
-            text = alert_to_same(alert, station=station, language=lang).text
+            text = alert_to_same(alert, station=station, language=lang, tz=tz).text
         else:
             text = " ".join(t.strip() for t in (info.headline, info.description,
                                                   info.instruction) if t and t.strip())
@@ -104,7 +104,8 @@ def spoken_texts(alert: object, languages: Sequence[str], *,
 
 
 def multilingual_message(alert: object, languages: Sequence[str], fs: int, *,
-                         station: str | None = None, pause_seconds: float = 1.0,
+                         station: str | None = None, tz: str | None = None,
+                         pause_seconds: float = 1.0,
                          synthesize: Callable[..., np.ndarray] | None = None,
                          voices: dict[str, str] | None = None) -> np.ndarray:
     """The message audio: each language's text spoken in its own voice, in order, with
@@ -115,6 +116,7 @@ def multilingual_message(alert: object, languages: Sequence[str], fs: int, *,
         languages: configured order, e.g. ``["en-US", "es-US"]``.
         fs: sample rate in Hz.
         station: station id for the English ECIG text.
+        tz: IANA zone for the times in the English ECIG text (default UTC).
         pause_seconds: silence between languages, 0-5 s.
         synthesize: speech function ``(text, fs, voice=...) -> float32[n]`` (default
             :func:`eas_encoder.speech.synthesize`).
@@ -135,7 +137,7 @@ def multilingual_message(alert: object, languages: Sequence[str], fs: int, *,
     if synthesize is None:
         from .speech import synthesize
     chosen = [(lang, voice_for(lang, voices)) for lang in languages]
-    texts = spoken_texts(alert, [lang for lang, _ in chosen], station=station)
+    texts = spoken_texts(alert, [lang for lang, _ in chosen], station=station, tz=tz)
     gap = np.zeros(int(round(pause_seconds * fs)), dtype=np.float32)
     parts: list[np.ndarray] = []
     for (_, voice), (_, text) in zip(chosen, texts, strict=True):

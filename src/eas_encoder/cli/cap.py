@@ -302,7 +302,8 @@ def run_to_wav(args: argparse.Namespace) -> int:
         from ..multilingual import multilingual_message
 
         langs = [x.strip() for x in args.languages.split(",") if x.strip()]
-        message = multilingual_message(alert, langs, args.rate, station=args.station)
+        message = multilingual_message(alert, langs, args.rate, station=args.station,
+                                       tz=args.tz)
         act = replace(act, audio=None)
     else:
         message = None if args.no_message else message_audio(act, args.rate, base_dir=base,
