@@ -65,7 +65,7 @@ from signxml.exceptions import InvalidInput, SignXMLException
 
 from ..errors import CapError
 from .model import CAP11_NS, CAP12_NS, DSIG_NS, Alert
-from .xml import DEFAULT_MAX_BYTES, element_path, parse, parse_tree, serialize
+from .xml import DEFAULT_MAX_BYTES, element_path, from_element, parse_tree, serialize
 
 __all__ = ["SignatureCheck", "Verification", "sign", "verify", "verified_alert", "signatures",
            "MAX_SIGNATURES", "MAX_SIGNED_BYTES", "MAX_CERTIFICATES"]
@@ -414,8 +414,10 @@ def _trust(certs: list[x509.Certificate], pinned: list[x509.Certificate],
 
 
 def _verify_one(doc: etree._Element, index: int, certs: list[x509.Certificate],
-                allow_sha1: bool) -> bytes:
-    """Check digest and signature value with the signer certificate's key; the signed bytes."""
+                allow_sha1: bool) -> tuple[bytes, etree._Element | None]:
+    """Check digest and signature value with the signer certificate's key; the signed bytes
+    and signxml's parse of exactly those bytes.
+    """
     methods, digests = _methods(allow_sha1)
     signer = certs[0]
     # Integrity only: the validity dates are the trust decision's, at the injected time, so
@@ -439,7 +441,7 @@ def _verify_one(doc: etree._Element, index: int, certs: list[x509.Certificate],
     finally:
         for pos, el in others:
             doc.insert(pos, el)
-    return result.signed_data  # type: ignore[union-attr]
+    return result.signed_data, result.signed_xml  # type: ignore[union-attr]
 
 
 def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
@@ -476,7 +478,7 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
     pinned = _load_certs(trusted_certs, "--cert")
     anchors = _load_certs(trust_store, "--trust-store")
     checks: list[SignatureCheck] = []
-    covered: list[tuple[bool, bytes]] = []
+    covered: list[tuple[bool, tuple[bytes, etree._Element | None]]] = []
     for i, sig in enumerate(signatures(root)):
         signer = None
         try:
@@ -494,10 +496,13 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
     if not checks or len(covered) != len(checks):
         return Verification(tuple(checks))
     # Every signature covers the same element (the alert without its signatures); the bytes
-    # of a trusted one are the ones acted on.
-    signed = next((d for trusted, d in covered if trusted), covered[0][1])
+    # of a trusted one are the ones acted on. signxml has already parsed exactly those bytes
+    # (canonical XML of our guarded tree: no DTD, no entities), so that parse is reused.
+    signed, signed_xml = next((d for trusted, d in covered if trusted), covered[0][1])
     try:
-        alert = parse(signed)
+        if signed_xml is None:
+            raise CapError("cannot be parsed", field="signed content")
+        alert = from_element(signed_xml)
     except CapError as exc:
         first = checks[0]
         checks[0] = SignatureCheck(first.index, first.signature_id, False, False, first.signer,
