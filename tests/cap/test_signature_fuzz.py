@@ -15,14 +15,16 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from eas_encoder.cap.model import CAP11_NS, CAP12_NS, DSIG_NS
-from eas_encoder.cap.signature import verify
+from eas_encoder.cap.signature import sign, verify
 from eas_encoder.cap.xml import parse
 from eas_encoder.errors import CapError
 from tests.fixtures import forgeries
-from tests.fixtures.pki import AT, pem
+from tests.fixtures.pki import AT, chain, pem
 
 NAMESPACES = (CAP12_NS, CAP11_NS, DSIG_NS, forgeries.ATTACKER_NS, None)
-BASES = {"uri": forgeries.signed(), "id": forgeries.signed_by_id()}
+BASES = {"uri": forgeries.signed(), "id": forgeries.signed_by_id(),
+         # NAAD-style: a second signer (whose certificate has expired) countersigns.
+         "two": sign(forgeries.signed(), pem("expired.key"), chain("expired"))}
 SIGNED_ALERT = parse(forgeries.amber())
 STORE = [pem("root_ca.pem")]
 
@@ -121,3 +123,6 @@ def test_fuzzer_reaches_acceptance_and_refusal() -> None:
     assert outcome([("hoist", 0, 0, 1)]) is False          # the signature covers the root
     assert outcome([("wrap", 1, 0, 0)]) is False           # identifier in a wrapper
     assert outcome([("renamespace", 0, 3, 0)]) == "refused"  # root no longer a CAP alert
+    two = verify(BASES["two"], trust_store=STORE, at=AT)
+    assert two.accepted() and [c.trusted for c in two.checks] == [True, False]
+    assert two.alert == SIGNED_ALERT

@@ -298,3 +298,35 @@ def test_sign_output_replaces_a_symlink_without_following_it(tmp_path: Path) -> 
     assert verify(link.read_bytes(), trusted_certs=[pem("originator.pem")], at=AT).accepted()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alert.xml", "precious.txt",
                                                           "signed.xml"]
+
+
+def test_trust_store_refuses_a_signer_whose_key_usage_forbids_signing() -> None:
+    """A certificate issued for key encipherment only is no signer, whatever chain it has."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.fixtures.pki import make_pki
+
+    ca_key, leaf_key = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                        for _ in range(2))
+    ca = make_pki._cert("Throwaway CA", ca_key, None, 2026, 2030, ca=True)
+    usage = x509.KeyUsage(digital_signature=False, content_commitment=False,
+                          key_encipherment=True, data_encipherment=False, key_agreement=False,
+                          key_cert_sign=False, crl_sign=False, encipher_only=False,
+                          decipher_only=False)
+    leaf = (x509.CertificateBuilder().subject_name(make_pki._name("Encipher Only"))
+            .issuer_name(ca.subject).public_key(leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(ca.not_valid_before_utc).not_valid_after(ca.not_valid_after_utc)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem_key = leaf_key.private_bytes(serialization.Encoding.PEM,
+                                     serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+    doc = signature.sign(forgeries.amber(), pem_key,
+                         leaf.public_bytes(serialization.Encoding.PEM))
+    [check] = verify(doc, trust_store=[ca], at=AT).checks
+    assert check.valid and not check.trusted and "KeyUsage" in check.reason, check
