@@ -10,8 +10,9 @@ holding only that signature.
 What a signature must be to count (anything else is refused with the reason, before any
 cryptography runs; docs/signatures.md explains each rule):
 
-- the document holds at most :data:`MAX_SIGNATURES` ``ds:Signature`` elements, each a child of
-  the root ``alert``; no ``Id`` value appears twice;
+- the document holds at most :data:`MAX_SIGNATURES` ``ds:Signature`` elements and at most
+  :data:`MAX_SIGNED_BYTES` to verify (signatures x size), each signature a child of the root
+  ``alert``; no ``Id`` value appears twice;
 - its ``SignedInfo`` holds exactly one ``Reference``, whose ``URI`` is ``""`` (the whole
   document) or ``#x`` where ``x`` is the ``Id`` of the root ``alert`` and of nothing else (so a
   signed alert hidden in a wrapper, with another alert at the root, verifies nothing);
@@ -469,6 +470,7 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
             :data:`MAX_SIGNATURES` signatures or more than :data:`MAX_SIGNED_BYTES` to verify,
             a signature that is not a child of ``alert``, or an ``Id`` twice; a trust item
             holds no certificate.
+        ValueError: ``at`` has no time zone.
     """
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
