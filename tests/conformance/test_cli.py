@@ -32,11 +32,21 @@ def slow_wav(tmp_path_factory):
 
 
 def test_own_output_passes_in_text(own_wav, capsys):
-    assert main(["check", str(own_wav)]) == 0
+    assert main(["check", str(own_wav), "--all"]) == 0
     out = capsys.readouterr().out
     assert "FAIL " not in out and "WARN " not in out
-    assert out.rstrip().splitlines()[-1].startswith("PASS: ")
+    assert out.splitlines()[1].startswith("PASS: ")  # the summary leads
     assert "BURST.BIT_RATE" in out and "520.833 bit/s" in out
+
+
+def test_default_text_leads_with_summary_and_hides_passes(slow_wav, capsys):
+    assert main(["check", str(slow_wav)]) == EXIT_FINDINGS
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("FAIL: ")
+    assert lines[2].startswith("failing rules: BURST.BIT_RATE (3 parts")
+    assert any("whole samples per bit, 42 at 22050 Hz" in x for x in lines[:12])
+    assert not any(x.startswith("PASS ") for x in lines)
+    assert "passing findings not shown; --all lists every finding" in lines[-1]
 
 
 def test_own_output_passes_in_json(own_wav, capsys):

@@ -22,7 +22,8 @@ EXAMPLES = """\
 examples:
   eas-encoder check alert.wav
   eas-encoder check alert.wav --json > alert.json
-  eas-encoder check alert.wav --plot timeline.png --problems
+  eas-encoder check alert.wav --plot timeline.png --all
+  eas-encoder check alert.wav --report alert.html       # one file to hand to a client
   rtl_fm -f 162.55M -s 22050 - | eas-encoder check - --rate 22050
   minimodem --tx same -f mm.wav -R 22050 <<< 'ZCZC-EAS-DMO-999000+0015-0011200-EASENCDR-'
   eas-encoder check mm.wav
@@ -45,14 +46,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="PNG",
                    help="also draw the timeline (waveform + spectrogram); needs matplotlib")
     p.add_argument("--problems", action="store_true",
-                   help="list only the findings that warn or fail")
+                   help="list only the findings that warn or fail (the default)")
+    p.add_argument("--all", action="store_true", dest="all_rows",
+                   help="list every finding, passes included")
+    p.add_argument("--report", metavar="HTML",
+                   help="also write a self-contained HTML report for a client (verdict, "
+                        "failing rules, timeline and spectrogram, bit timing, every rule)")
     p.add_argument("--strict", action="store_true", help="exit 3 on warnings too")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Check the file, print the report, draw the picture; return the exit status."""
-    report, checker = check_file(args.file, rate=args.rate, overview=args.plot is not None)
+    want_overview = args.plot is not None or args.report is not None
+    report, checker = check_file(args.file, rate=args.rate, overview=want_overview)
     if args.plot is not None:
         from ..conformance.plot import plot_timeline
 
@@ -61,8 +68,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(report.to_json())
     else:
-        print(report.to_text(only_problems=args.problems))
+        print(report.to_text(only_problems=not args.all_rows))
     if args.plot is not None:
         print(f"timeline: {args.plot}", file=sys.stderr)
+    if args.report is not None:
+        from ..conformance.html import write_html_report
+
+        write_html_report(report, checker, args.report)
+        print(f"report: {args.report}", file=sys.stderr)
     bad = {FAIL, WARN} if args.strict else {FAIL}
     return EXIT_FINDINGS if any(f.verdict in bad for f in report.findings) else 0

@@ -14,6 +14,7 @@ from ..errors import AudioError, EncodeError, HeaderError
 from ..same.header import Header
 from ..same.locations import DEMO_LOCATION, check_listed_county
 from ..same.modulator import check_sample_rate
+from ..same.profiles import DEFAULT_PROFILE, PROFILES
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
 from ..speech import MAX_TTS_CHARACTERS, synthesize
@@ -98,6 +99,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--allow-long", action="store_true",
                    help=f"accept a --message longer than {MAX_MESSAGE_SECONDS:g} s (it is held "
                         "in memory whole)")
+    a.add_argument("--profile", choices=tuple(PROFILES), default=DEFAULT_PROFILE,
+                   help="ENDEC framing to reproduce (bytes around the bursts, pauses) for "
+                        "testing decoders; the default 'exact' is 47 CFR 11.31(c) as written; "
+                        "sources in specs/endec_profiles.md")
     a.add_argument("--rate", type=int, default=DEFAULT_SAMPLE_RATE,
                    help=f"sample rate in Hz, 8000 to 192000 (default {DEFAULT_SAMPLE_RATE})")
     a.add_argument("--level", type=float, default=DEFAULT_LEVEL_DBFS, metavar="DBFS",
@@ -330,7 +335,7 @@ def run(args: argparse.Namespace) -> int:
         warn_if_long(len(message) / args.rate)
     tx = encode_transmission(header, fs=args.rate, attention=attention,
                              attention_seconds=args.attention_seconds, message=message,
-                             level_dbfs=args.level)
+                             level_dbfs=args.level, profile=args.profile)
     write_audio(args.output, tx.samples, tx.fs, format=args.format, bits=args.bits)
     print(f"{'<stdout>' if args.output == '-' else args.output}: {tx.duration:.2f} s at "
           f"{tx.fs} Hz, attention {attention}, {str(header)}", file=sys.stderr)

@@ -24,6 +24,7 @@ from ..same.waveform import (
     MIN_SAMPLE_RATE,
     SPACE_HZ,
 )
+from .fingerprint import fingerprint
 from .measure import Burst, Tone, measure_burst, measure_tone
 from .report import Event, Finding, Report, finding
 from .rules import ALLOWED_CHARACTERS, FAIL, PASS, WARN
@@ -127,6 +128,7 @@ class Checker:
             rep.notes.append(f"{self._skipped} runs after the first {MAX_PARTS} were not "
                              "measured")
         bursts = [p for p in self.parts if isinstance(p, Burst)]
+        rep.fingerprint = fingerprint(bursts, fs)
         decoded = [b for b in bursts if b.kind != "unknown"]
         rep.findings.append(finding(
             "FILE.SAME_PRESENT", "file",

@@ -9,8 +9,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from .rules import FAIL, PASS, RULES, VERDICTS, WARN, judge
+
+if TYPE_CHECKING:
+    from .fingerprint import Fingerprint
 
 __all__ = ["Finding", "Event", "Report", "finding"]
 
@@ -91,6 +95,8 @@ class Report:
         events: the timeline of bursts, tones and other audio.
         notes: remarks about the analysis itself (channels mixed, limits reached).
         source: file name, or ``""`` for an array.
+        fingerprint: which ENDEC profile the framing matches, with the evidence
+            (:mod:`~eas_encoder.conformance.fingerprint`), or ``None`` before analysis.
     """
 
     fs: int
@@ -99,6 +105,7 @@ class Report:
     events: list[Event] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    fingerprint: Fingerprint | None = None
 
     @property
     def verdict(self) -> str:
@@ -124,12 +131,14 @@ class Report:
 
     def to_dict(self) -> dict:
         """Plain JSON-able dict: ``source``, ``fs``, ``duration``, ``verdict``, ``counts``,
-        ``notes``, ``events`` and ``findings`` (each a dict of the :class:`Finding` fields).
+        ``notes``, ``fingerprint``, ``events`` and ``findings`` (each a dict of the
+        :class:`Finding` fields).
         """
         counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
         return {
             "source": self.source, "fs": self.fs, "duration": round(self.duration, 6),
             "verdict": self.verdict, "counts": counts, "notes": list(self.notes),
+            "fingerprint": None if self.fingerprint is None else self.fingerprint.to_dict(),
             "events": [asdict(e) for e in self.events],
             "findings": [asdict(f) for f in self.findings],
         }
@@ -138,11 +147,35 @@ class Report:
         """The report as JSON text (see :meth:`to_dict`)."""
         return json.dumps(self.to_dict(), indent=indent)
 
-    def to_text(self, *, only_problems: bool = False) -> str:
-        """A readable fixed-width table: verdict, rule, part, measured, expected, clause.
+    def summary(self) -> list[str]:
+        """The lines a reader needs first: verdict with counts, the failing and warning
+        rules (with how many parts each), the fingerprint and the analysis notes.
+        """
+        counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
+        lines = [f"{self.source or '<samples>'}: {self.duration:.2f} s at {self.fs} Hz",
+                 f"{self.verdict.upper()}: {counts[PASS]} pass, {counts[WARN]} warn, "
+                 f"{counts[FAIL]} fail"]
+        for verdict, label in ((FAIL, "failing rules"), (WARN, "warning rules")):
+            rules: dict[str, int] = {}
+            for f in self.findings:
+                if f.verdict == verdict:
+                    rules[f.rule_id] = rules.get(f.rule_id, 0) + 1
+            if rules:
+                lines.append(f"{label}: " + ", ".join(
+                    f"{r} ({n} {'part' if n == 1 else 'parts'}, {RULES[r].spec})"
+                    for r, n in rules.items()))
+        if self.fingerprint is not None:
+            lines.append(self.fingerprint.to_text())
+        lines += [f"note: {n}" for n in self.notes]
+        return lines
+
+    def to_text(self, *, only_problems: bool = True) -> str:
+        """The summary first (:meth:`summary`), then the timeline, then a fixed-width table:
+        verdict, rule, part, measured, expected, clause.
 
         Args:
-            only_problems: list warnings and failures only (the summary line still counts all).
+            only_problems: list warnings and failures only (the default); ``False`` lists
+                every finding, passes included.
         """
         rows = [f for f in self.findings if not only_problems or f.verdict != PASS]
         head = ("VERDICT", "RULE", "PART", "MEASURED", "EXPECTED", "CLAUSE")
@@ -151,22 +184,22 @@ class Report:
                           for f in rows]
         widths = [min(max(len(r[i]) for r in table), cap)
                   for i, cap in enumerate((7, 26, 36, 60, 48, 200))]
-        lines = [f"{self.source or '<samples>'}: {self.duration:.2f} s at {self.fs} Hz"]
-        lines += [f"note: {n}" for n in self.notes]
+        lines = self.summary()
+        lines.append("")
+        lines.append("timeline:")
         for e in self.events:
             lines.append(f"  {e.start:8.3f}-{e.end:8.3f} s  {e.kind:<9} {e.verdict.upper():<4}  "
                          f"{e.label}")
         lines.append("")
         if not rows:
             table = []
-            lines.append("(no warnings or failures)")
+            lines.append("(no warnings or failures; --all lists every finding)")
         for r in table:
             cells = [_fit(c, w) for c, w in zip(r[:-1], widths[:-1], strict=True)] + [r[-1]]
             lines.append("  ".join(cells).rstrip())
-        counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
-        lines.append("")
-        lines.append(f"{self.verdict.upper()}: {counts[PASS]} pass, {counts[WARN]} warn, "
-                     f"{counts[FAIL]} fail")
+        if only_problems and rows:
+            lines.append(f"({sum(f.verdict == PASS for f in self.findings)} passing findings "
+                         "not shown; --all lists every finding)")
         return "\n".join(lines)
 
 

@@ -16,9 +16,10 @@ import numpy as np
 
 from ..errors import EncodeError
 from .header import EndOfMessage, Header
-from .modulator import burst, check_sample_rate
+from .modulator import afsk, bytes_to_bits, check_sample_rate
+from .profiles import DEFAULT_PROFILE, EndecProfile, get_profile
 from .tones import attention_signal
-from .waveform import ATTENTION_DEFAULT_SECONDS, BURST_GAP_SECONDS
+from .waveform import ATTENTION_DEFAULT_SECONDS, PREAMBLE
 
 __all__ = ["Segment", "Transmission", "encode_transmission", "dbfs_to_amplitude",
            "DEFAULT_LEVEL_DBFS", "DEFAULT_SAMPLE_RATE"]
@@ -85,6 +86,7 @@ def encode_transmission(
     level_dbfs: float = DEFAULT_LEVEL_DBFS,
     lead_in_seconds: float = 0.5,
     tail_seconds: float = 0.5,
+    profile: str | EndecProfile = DEFAULT_PROFILE,
 ) -> Transmission:
     """Render the complete four-part EAS transmission of 47 CFR 11.31(a).
 
@@ -98,15 +100,19 @@ def encode_transmission(
         level_dbfs: peak level of bursts and attention signal, dBFS.
         lead_in_seconds: silence before the first burst, seconds (0 to 60).
         tail_seconds: silence after the pause that follows the last EOM, seconds (0 to 60).
+        profile: ENDEC framing (:data:`eas_encoder.same.profiles.PROFILES`): bytes around the
+            bursts and the pause between them as equipment in the field sends them; the
+            default ``"exact"`` adds nothing to 47 CFR 11.31(c).
 
     Returns:
         :class:`Transmission` with float32 samples.
 
     Raises:
         HeaderError: the header text is invalid.
-        EncodeError: bad sample rate, level, attention signal or message array.
+        EncodeError: bad sample rate, level, attention signal, message array or profile.
     """
     fs = check_sample_rate(fs)
+    prof = get_profile(profile)
     if isinstance(header, str):
         header = Header.parse(header)
     if not isinstance(header, Header):
@@ -115,7 +121,7 @@ def encode_transmission(
     for name, secs in (("lead_in_seconds", lead_in_seconds), ("tail_seconds", tail_seconds)):
         if not np.isfinite(secs) or not 0 <= secs <= 60:
             raise EncodeError("must be 0 to 60 seconds", field=name, value=secs)
-    gap = np.zeros(int(round(BURST_GAP_SECONDS * fs)), dtype=np.float32)
+    gap = np.zeros(int(round(prof.gap_seconds * fs)), dtype=np.float32)
     parts: list[np.ndarray] = []
     segments: list[Segment] = []
     cursor = 0
@@ -128,9 +134,9 @@ def encode_transmission(
         cursor += len(x)
 
     add(np.zeros(int(round(lead_in_seconds * fs)), dtype=np.float32))
-    header_burst = burst(header.to_bytes(), fs, amp)
-    for _ in range(BURSTS_PER_CODE):
-        add(header_burst, "header", str(header))
+    for i in range(BURSTS_PER_CODE):
+        add(_framed_burst(prof, header.to_bytes(), fs, amp, first=i == 0, eom=False),
+            "header", str(header))
         add(gap)
     tone = attention_signal(attention, attention_seconds, fs, amp)
     if len(tone):
@@ -146,9 +152,19 @@ def encode_transmission(
         if len(msg):
             add(np.clip(msg, -1.0, 1.0).astype(np.float32), "message")
             add(gap)
-    eom_burst = burst(EndOfMessage().to_bytes(), fs, amp)
-    for _ in range(BURSTS_PER_CODE):
-        add(eom_burst, "eom", str(EndOfMessage()))
+    for i in range(BURSTS_PER_CODE):
+        add(_framed_burst(prof, EndOfMessage().to_bytes(), fs, amp, first=i == 0, eom=True),
+            "eom", str(EndOfMessage()))
         add(gap)
     add(np.zeros(int(round(tail_seconds * fs)), dtype=np.float32))
     return Transmission(np.concatenate(parts), fs, tuple(segments))
+
+
+def _framed_burst(prof: EndecProfile, payload: bytes, fs: int, amp: float, *, first: bool,
+                  eom: bool) -> np.ndarray:
+    """One burst as ``prof``'s equipment frames it: lead-in bits, preamble, text, tail."""
+    lead = (prof.first_lead if first else b"") + (prof.eom_lead if eom else b"")
+    tail = prof.eom_tail if eom else prof.header_tail
+    bits = np.concatenate([np.ones(prof.lead_mark_bits, dtype=np.uint8),
+                           bytes_to_bits(lead + PREAMBLE + payload + tail)])
+    return afsk(bits, fs, amp)
