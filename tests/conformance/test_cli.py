@@ -62,7 +62,7 @@ def test_own_output_passes_in_json(own_wav, capsys):
 def test_bit_rate_fault_exits_3_and_names_the_error(slow_wav, capsys):
     assert main(["check", str(slow_wav), "--problems"]) == EXIT_FINDINGS
     out = capsys.readouterr().out
-    line = next(x for x in out.splitlines() if "BURST.BIT_RATE" in x)
+    line = next(x for x in out.splitlines() if x.startswith("FAIL ") and "BURST.BIT_RATE" in x)
     assert line.startswith("FAIL") and "+8000 ppm" in line and "525.000 bit/s" in line
     assert not any(x.startswith("PASS ") for x in out.splitlines())  # --problems hides them
 
@@ -114,3 +114,18 @@ def test_raw_input_needs_and_uses_rate(tmp_path, capsys):
 def test_missing_file_is_bad_input(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.wav")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_one_bit_rate_figure_in_decode_and_check(slow_wav, capsys):
+    """decode --bursts prints the checker's estimate, not the receiver's own (issue 14)."""
+    main(["decode", "--bursts", str(slow_wav)])
+    bursts = [x for x in capsys.readouterr().out.splitlines()
+              if x.startswith("BURST") and "ZCZC" in x]
+    assert len(bursts) == 3
+    main(["check", "--all", str(slow_wav)])
+    checked = [x for x in capsys.readouterr().out.splitlines() if "BURST.BIT_RATE" in x
+               and x.startswith("FAIL")]
+    assert len(checked) == 3
+    for b, c in zip(bursts, checked, strict=True):
+        rate = b.split("rate=")[1].split("bit/s")[0]
+        assert f"{rate} bit/s" in c and "+8000" in b

@@ -15,7 +15,7 @@ from ..errors import EasError
 from ..same.decoder import Event, HeaderEvent, Receiver
 from ..same.locations import is_listed_county
 from ..same.receiver.assembler import MIN_CONFIDENCE
-from ..same.waveform import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from ..same.waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from . import terminal_text
 
 __all__ = ["register", "run", "format_event", "stream_events"]
@@ -148,7 +148,8 @@ def format_event(event: Event, *, describe: bool = False) -> str:
         return (f"INVALID {span} {event.reason}: "  # type: ignore[attr-defined]
                 f"{terminal_text(event.text)}")
     return (f"BURST   {span} {terminal_text(event.text)} Eb/N0={event.ebn0_db:.1f}dB "  # type: ignore
-            f"rate={event.bit_rate:.2f}bit/s")  # type: ignore[attr-defined]
+            f"rate={event.bit_rate:.3f}bit/s "  # type: ignore[attr-defined]
+            f"({(event.bit_rate / BAUD - 1) * 1e6:+.0f}ppm)")  # type: ignore[attr-defined]
 
 
 def run(args: argparse.Namespace) -> int:

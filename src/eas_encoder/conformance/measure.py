@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.signal import butter, hilbert, sosfiltfilt, welch
+from scipy.signal import welch
 
+from ..same.timing import MID_HZ, analytic_phase, bit_grid, half_power_edges
 from ..same.waveform import (
     ATTENTION_EAS_HZ,
     ATTENTION_NWR_HZ,
@@ -48,7 +49,6 @@ from .rules import OUT_OF_BAND_HZ
 __all__ = ["SignalStats", "Burst", "Tone", "signal_stats", "measure_burst", "measure_tone",
            "SERIAL_FRAMINGS"]
 
-MID_HZ = (MARK_HZ + SPACE_HZ) / 2
 _TONE_MATCH_HZ = 30.0  # a peak this close to 853/960/1050 Hz is taken as that tone, mistuned
 _SYNC_WORDS = (HEADER_PREFIX, EOM_TEXT)
 
@@ -157,6 +157,9 @@ class Burst:
         trailing_dash: the header ends with ``-`` after its station id (headers only).
         stats: :class:`SignalStats` of the burst.
         truncated: the run was longer than the checker keeps; only its start was measured.
+        edge_times: ``float64[k]`` time of each bit edge used in the fit, s from the stream
+            start; ``edge_residuals_us`` its deviation from the fitted grid, microseconds
+            (the bit-timing picture of the HTML report).
     """
 
     start: float
@@ -180,33 +183,8 @@ class Burst:
     trailing_dash: bool = True
     truncated: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def _analytic_phase(x: np.ndarray, fs: int, band: tuple[float, float]
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    hi = min(band[1], 0.45 * fs)
-    sos = butter(4, [band[0], hi], btype="bandpass", fs=fs, output="sos")
-    xf = sosfiltfilt(sos, x)
-    z = hilbert(xf)
-    return np.abs(z), np.unwrap(np.angle(z))
-
-
-def _edges(env: np.ndarray) -> tuple[float, float] | None:
-    """First and last crossing of half the plateau, in fractional samples (the plateau is the
-    median of the values above a quarter of the maximum, robust to ripple and to spikes).
-    """
-    peak = float(env.max()) if len(env) else 0.0
-    top = float(np.median(env[env >= 0.25 * peak])) if peak > 0 else 0.0
-    if top <= 0:
-        return None
-    half = 0.5 * top
-    above = np.flatnonzero(env >= half)
-    if len(above) < 2:
-        return None
-    i, j = int(above[0]), int(above[-1])
-    start = i - (env[i] - half) / (env[i] - env[i - 1]) if i > 0 else float(i)
-    end = j + (env[j] - half) / (env[j] - env[j + 1]) if j + 1 < len(env) else float(j)
-    return float(start), float(end)
+    edge_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    edge_residuals_us: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def measure_burst(x: np.ndarray, fs: int, offset: int = 0, *,
@@ -223,34 +201,12 @@ def measure_burst(x: np.ndarray, fs: int, offset: int = 0, *,
         :class:`Burst`, or ``None`` when the run is not AFSK near 520 bit/s (voice, noise).
     """
     x = np.asarray(x, dtype=np.float64)
-    spb_nominal = fs / BAUD
-    if len(x) < 16 * spb_nominal:
+    grid = bit_grid(x, fs)
+    if grid is None:
         return None
-    env, phase = _analytic_phase(x, fs, (700.0, 3500.0))
-    span = _edges(env)
-    if span is None:
-        return None
-    s0, s1 = span
-    lag = max(2, int(round(spb_nominal / 4)))
-    disc = (phase[lag:] - phase[:-lag]) * fs / (2 * np.pi * lag)  # centred at n + lag/2
-    lo = max(0, int(np.ceil(s0 + spb_nominal / 4)))
-    hi = min(len(disc) - 1, int(np.floor(s1 - lag - spb_nominal / 4)))
-    if hi - lo < 8 * spb_nominal:
-        return None
-    d = disc[lo:hi + 1] - MID_HZ
-    sign = d > 0
-    idx = np.flatnonzero(sign[:-1] != sign[1:])
-    t = lo + idx + d[idx] / (d[idx] - d[idx + 1]) + lag / 2
-    t = _drop_glitches(t, 0.3 * spb_nominal)
-    if len(t) < 8:
-        return None
-    fit = _fit_grid(t, spb_nominal)
-    if fit is None:
-        return None
-    t0, spb, resid = fit
-    rate = fs / spb
-    if abs(rate / BAUD - 1) > 0.1 or np.sqrt(np.mean(resid ** 2)) > 0.25 * spb:
-        return None
+    phase, s0, s1, spb, t0 = grid.phase, grid.start, grid.end, grid.spb, grid.t0
+    rate = grid.bit_rate(fs)
+    resid, kept = grid.residuals, grid.edges
     # Bit grid from the burst's leading edge, on the measured period.
     g0 = t0 - round((t0 - s0) / spb) * spb
     n_bits = int(round((s1 - g0) / spb))
@@ -270,8 +226,9 @@ def measure_burst(x: np.ndarray, fs: int, offset: int = 0, *,
     burst = Burst(
         start=(offset + s0) / fs, end=(offset + s1) / fs, bit_rate=rate,
         ppm=(rate / BAUD - 1) * 1e6, jitter_us=float(np.sqrt(np.mean(resid ** 2))) / fs * 1e6,
-        edges=len(t), mark_hz=tones[1], space_hz=tones[0],
+        edges=grid.crossings, mark_hz=tones[1], space_hz=tones[0],
         bits=bits, stats=signal_stats(seg, fs), truncated=truncated,
+        edge_times=(offset + kept) / fs, edge_residuals_us=resid / fs * 1e6,
     )
     _read_bytes(burst)
     return burst
@@ -326,38 +283,6 @@ def _fit_tone(x: np.ndarray, bits: np.ndarray, value: int, g0: float, spb: float
     res = minimize_scalar(residual, bounds=(guess - 15.0, guess + 15.0), method="bounded",
                           options={"xatol": 1e-4})
     return float(res.x)
-
-
-def _drop_glitches(t: np.ndarray, min_gap: float) -> np.ndarray:
-    """Remove pairs of crossings closer than ``min_gap`` (noise spikes around the mid line)."""
-    out: list[float] = []
-    for v in t:
-        if out and v - out[-1] < min_gap:
-            out.pop()
-            continue
-        out.append(float(v))
-    return np.array(out)
-
-
-def _fit_grid(t: np.ndarray, spb_nominal: float) -> tuple[float, float, np.ndarray] | None:
-    """Least-squares ``t = t0 + n * spb`` with integer bit numbers ``n``; returns
-    ``(t0, spb, residuals)`` in samples.
-    """
-    steps = np.maximum(1, np.round(np.diff(t) / spb_nominal))
-    n = np.concatenate([[0.0], np.cumsum(steps)])
-    keep = np.ones(len(t), dtype=bool)
-    spb, t0 = spb_nominal, t[0]
-    for _ in range(3):
-        spb, t0 = np.polyfit(n[keep], t[keep], 1)
-        # Renumber on the fitted period (long bursts drift by whole bits at a wrong nominal).
-        n = np.round((t - t0) / spb)
-        resid = t - (t0 + n * spb)
-        keep = np.abs(resid) < 0.3 * spb
-        if keep.sum() < 8:
-            return None
-    spb, t0 = np.polyfit(n[keep], t[keep], 1)
-    resid = (t - (t0 + n * spb))[keep]
-    return float(t0), float(spb), resid
 
 
 def _pack(bits: np.ndarray) -> bytes:
@@ -532,12 +457,12 @@ def measure_tone(x: np.ndarray, fs: int, offset: int = 0, *, truncated: bool = F
     x = np.asarray(x, dtype=np.float64)
     if len(x) < fs // 4:
         return None
-    env, _ = _analytic_phase(x, fs, (300.0, 3000.0))
+    env, _ = analytic_phase(x, fs, (300.0, 3000.0))
     # Power averaged over 40 ms (four periods of the 107 Hz beat of 853 + 960 Hz, so the beat
     # does not move the edges); half power then marks the edge of a switched tone exactly.
     w = max(1, int(0.040 * fs))
     power = np.convolve(env * env, np.ones(w) / w, mode="same")
-    span = _edges(power)
+    span = half_power_edges(power)
     if span is None:
         return None
     s0, s1 = span

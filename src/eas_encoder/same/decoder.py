@@ -43,6 +43,7 @@ from .receiver.events import (
     InvalidReason,
 )
 from .receiver.frontend import GRID_STEP, BlockCorrelator
+from .timing import bit_grid
 from .waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 
 __all__ = ["decode", "Receiver", "Event", "HeaderEvent", "EndOfMessageEvent",
@@ -254,9 +255,15 @@ class _MonoReceiver:
     def _on_burst(self, burst: DemodBurst) -> list[Event]:
         out: list[Event] = []
         if self._emit_bursts:
+            # The checker's estimator, so every command prints one figure for one burst.
+            pad = int(4 * self._bit_len)
+            grid = bit_grid(self._history(max(self._hist_offset, burst.start - pad),
+                                          burst.end + pad), self.fs)
             out.append(BurstEvent(start=burst.start / self.fs, end=burst.end / self.fs,
                                   text=burst.text, burst_kind=burst.kind,
-                                  ebn0_db=burst.ebn0_db, bit_rate=burst.bit_rate,
+                                  ebn0_db=burst.ebn0_db,
+                                  bit_rate=burst.bit_rate if grid is None
+                                  else grid.bit_rate(self.fs),
                                   mark_hz=burst.mark_hz, space_hz=burst.space_hz))
         return out + self._assembler.process(burst)
 
