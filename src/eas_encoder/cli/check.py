@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 
 from ..conformance import FAIL, WARN, check_file
 from .decode import input_rate
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report is not None:
         from ..conformance.html import write_html_report
 
-        write_html_report(report, checker, args.report)
+        write_html_report(report, checker, args.report, made=datetime.now(UTC))
         print(f"report: {args.report}", file=sys.stderr)
     bad = {FAIL, WARN} if args.strict else {FAIL}
     return EXIT_FINDINGS if any(f.verdict in bad for f in report.findings) else 0
