@@ -21,7 +21,7 @@ from eas_encoder.same.decoder import (
 )
 from eas_encoder.same.header import Header
 from eas_encoder.same.modulator import afsk, burst, bytes_to_bits
-from eas_encoder.same.receiver import channel
+from eas_encoder.lab import channel
 from eas_encoder.same.transmission import encode_transmission
 from eas_encoder.same.waveform import PREAMBLE
 

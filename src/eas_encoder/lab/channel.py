@@ -1,9 +1,10 @@
-"""Test-signal channel: random valid headers and an impaired SAME transmission.
+"""Lab signal channel: random valid headers and an impaired SAME transmission.
 
-Used by the receiver's tests and benchmarks so that every decoder is measured on the same
-signals. Impairments: white Gaussian noise at a given Eb/N0, bit-rate error (the whole burst
-time-scaled, as a wrong sample clock does), carrier offset (every tone shifted, as an SSB
-receiver off frequency does), gain.
+The decoder test bench (``eas-encoder lab decoders``), the receiver's tests and the
+benchmarks use it, so that every decoder is measured on the same signals. Impairments:
+white Gaussian noise at a given Eb/N0, bit-rate error (the whole burst time-scaled, as a
+wrong sample clock does), carrier offset (every tone shifted, as an SSB receiver off
+frequency does), gain. The broadcast-chain impairments are in :mod:`.impair`.
 
 Eb/N0 is energy per bit over the one-sided noise density of the sampled white noise: for a
 tone of amplitude ``A`` (power ``A^2 / 2``) the noise variance per sample is
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..header import Header
-from ..locations import state_areas
-from ..modulator import burst
-from ..waveform import BAUD, BURST_GAP_SECONDS, EOM_TEXT
+from ..same.header import Header
+from ..same.locations import state_areas
+from ..same.modulator import burst
+from ..same.waveform import BAUD, BURST_GAP_SECONDS, EOM_TEXT
 
 __all__ = ["random_header", "transmission", "add_noise", "noise_sigma", "shift_frequency",
            "speech_like", "music_like"]
