@@ -8,6 +8,7 @@ Agg canvas, so no global pyplot state or display backend is touched.
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 
@@ -79,16 +80,51 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
                            linewidth=1.5)
         name = {"header": "ZCZC", "eom": "NNNN", "attention": e.label.split(" Hz")[0] + " Hz",
                 "burst": "AFSK?", "audio": "audio"}.get(e.kind, e.kind)
+        if e.kind == "header" and e.end - e.start > 0.3 * report.duration:
+            name = e.label  # one burst fills the picture: say what it carries
         ax_w.text((e.start + e.end) / 2, 0.92, name, ha="center", va="top", fontsize=7,
                   rotation=90 if e.end - e.start < 0.05 * report.duration else 0)
     bursts_and_tones = [e for e in visible if e.kind != "audio"]
+    # A label needs about 7 % of the width; pauses too narrow for one are left unlabelled
+    # (the report's table has every pause), and neighbours alternate height so long files
+    # with several alerts do not print labels over each other.
+    min_label = 0.07 * max(report.duration, 1e-3)
+    last_end, row = -1.0, 0
     for a, b in zip(bursts_and_tones, bursts_and_tones[1:], strict=False):
         gap = b.start - a.end
-        if gap > 0:
-            ax_w.annotate("", xy=(b.start, -0.9), xytext=(a.end, -0.9),
-                          arrowprops={"arrowstyle": "<->", "linewidth": 0.6})
-            ax_w.text((a.end + b.start) / 2, -0.85, f"{gap:.3f} s", ha="center",
-                      va="bottom", fontsize=7)
+        if gap <= 0:
+            continue
+        ax_w.annotate("", xy=(b.start, -0.9), xytext=(a.end, -0.9),
+                      arrowprops={"arrowstyle": "<->", "linewidth": 0.6})
+        mid = (a.end + b.start) / 2
+        if gap < min_label / 2 or mid - min_label / 2 < last_end and row == 1:
+            continue
+        row = 1 - row if mid - min_label / 2 < last_end else 0
+        ax_w.text(mid, -0.85 + 0.2 * row, f"{gap:.3f} s", ha="center", va="bottom",
+                  fontsize=7)
+        last_end = mid + min_label / 2
+    # Where it fails: each failing part gets its rule ids in red above it.
+    for e in visible:
+        if e.verdict != FAIL or not e.path:
+            continue
+        rules = sorted({f.rule_id.split(".", 1)[-1] for f in report.failures
+                        if f.path.startswith(e.path)})
+        ax_s.text((e.start + e.end) / 2, overview.top_hz * 0.98, "\n".join(rules[:3]),
+                  color="red", fontsize=6, ha="center", va="top", rotation=0)
+    # Failing pauses (paths "message[k].gap@<start>s"): the pause itself is shaded red.
+    starts = sorted(e.start for e in bursts_and_tones)
+    marked: set[float] = set()
+    for f in report.failures:
+        m = re.search(r"\.gap@([0-9.]+)s$", f.path)
+        if m is None or float(m.group(1)) in marked:
+            continue
+        a = float(m.group(1))
+        marked.add(a)
+        b = next((t for t in starts if t > a + 1e-6), a)
+        for ax in (ax_w, ax_s):
+            ax.axvspan(a, b, color="red", alpha=0.25, linewidth=0)
+        ax_s.text((a + b) / 2, overview.top_hz * 0.02, f.rule_id.split(".", 1)[-1],
+                  color="red", fontsize=6, ha="center", va="bottom", rotation=90)
     failing = sorted({f.rule_id for f in report.failures})
     title = (f"{report.source or 'samples'}: {report.fs} Hz, {report.duration:.2f} s - "
              f"{report.verdict.upper()}")
