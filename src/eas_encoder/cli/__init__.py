@@ -51,6 +51,7 @@ _EXIT_3 = {
     "verify": "the audio does not decode to exactly the expected header(s) (and EOM)",
     "cap validate": "a file has an error finding",
     "cap verify": "a signature is missing, invalid or its signer not trusted",
+    "cbs check": "a cell-broadcast rule fails",
 }
 
 

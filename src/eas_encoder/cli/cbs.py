@@ -66,6 +66,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="refuse departures real senders make (short pages, CR LF language, "
                           "U+0000 padding) instead of listing them as deviations")
     dec.set_defaults(func=run_decode)
+    chk = cmds.add_parser(
+        "check", help="measure another vendor's pages against TS 23.041 / TS 23.038",
+        description="Apply every cell-broadcast rule (octet counts, page numbering, data "
+                    "coding scheme and language, GSM 7-bit and UCS-2 padding, message "
+                    "identifier range, serial number) to the pages of one message; each "
+                    "finding names its clause.",
+        epilog="example: eas-encoder cbs encode --id 4379 'Test' | eas-encoder cbs check -")
+    chk.add_argument("pdus", nargs="+", metavar="HEX",
+                     help="GSM pages of one message or one UMTS PDU; - reads lines of stdin")
+    chk.add_argument("--json", action="store_true", help="print the report as JSON")
+    chk.add_argument("--problems", action="store_true", help="list warnings and failures only")
+    chk.set_defaults(func=run_check)
     cap = cmds.add_parser("from-cap", help="CAP alert -> one message per info language",
                           epilog="example: eas-encoder cbs from-cap alert.xml --language en,es")
     cap.add_argument("file", metavar="FILE", help="CAP XML file, - for stdin")
@@ -255,6 +267,17 @@ def _area_fields(area: WarningArea | None) -> dict[str, object] | None:
         else:
             rows.append({"polygon": [list(v) for v in g.vertices]})
     return {"geometries": rows, "maximum_wait_time": area.maximum_wait_time}
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Print the findings; exit 3 when a rule fails."""
+    from ..conformance.cbs import check_pdus
+    from ..conformance.rules import FAIL
+    from . import EXIT_CHECK_FAILED
+
+    report = check_pdus(parse_hex(args.pdus))
+    print(report.to_json() if args.json else report.to_text(only_problems=args.problems))
+    return EXIT_CHECK_FAILED if report.verdict == FAIL else 0
 
 
 def run_decode(args: argparse.Namespace) -> int:

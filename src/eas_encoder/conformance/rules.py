@@ -165,6 +165,26 @@ _TABLE = (
           ATTENTION_MAX_SECONDS + EDGE_ALLOWANCE_SECONDS)),
     Rule("ATTENTION.THD", "47 CFR 11.32(a)(9)(ii)", "harmonic distortion of each tone",
          "<= 5 %", "%", (0, 5)),
+    # Cell broadcast (eas-encoder cbs check; conformance/cbs.py): judged in code.
+    Rule("CBS.DECODES", "3GPP TS 23.041 §9.4", "the PDUs are one cell-broadcast message",
+         "pages of one message, each decodable"),
+    Rule("CBS.OCTET_COUNT", "3GPP TS 23.041 §9.4.1.2, §9.4.2.2, §9.4.1.3",
+         "PDU lengths", "GSM page 88 octets; UMTS 6 + 83 per page (+ warning area); ETWS "
+         "primary security information 50 octets"),
+    Rule("CBS.PAGE_NUMBERING", "3GPP TS 23.041 §9.4.1.2.4", "page parameter",
+         "page 1..n of n, n 1-15, every page once"),
+    Rule("CBS.DCS", "3GPP TS 23.038 §5", "data coding scheme",
+         "GSM 7-bit or UCS-2, language group consistent"),
+    Rule("CBS.LANGUAGE", "3GPP TS 23.038 §5", "language indication",
+         "a language in the DCS or two letters and CR at the start of the body"),
+    Rule("CBS.PADDING", "3GPP TS 23.038 §6.1.2.2, §6.1.2.3.1", "padding after the text",
+         "GSM 7-bit pages padded with CR (0x0D), UCS-2 with U+000D"),
+    Rule("CBS.MESSAGE_IDENTIFIER", "3GPP TS 23.041 §9.4.1.2.2", "message identifier range",
+         "4352-4359 ETWS or 4370-4399 CMAS/EU-Alert"),
+    Rule("CBS.SERIAL_NUMBER", "3GPP TS 23.041 §9.4.1.2.1", "serial number fields",
+         "geographical scope, message code and update number the same on every page"),
+    Rule("CBS.ALPHABET", "3GPP TS 23.038 §6.1.2", "alphabet for the text",
+         "GSM 7-bit when it carries the text (93 septets a page against 41 UCS-2 units)"),
 )
 
 RULES: dict[str, Rule] = {r.rule_id: r for r in _TABLE}
