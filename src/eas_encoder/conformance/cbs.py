@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..cbs.etws import EtwsPrimary, decode_broadcast
 from ..cbs.gsm7 import is_gsm7, unpack_septets
+from ..cbs.layout import GSM_PAGE
 from ..cbs.pdu import GSM_PDU_OCTETS, CbsMessage, parse_dcs
 from ..errors import CbsError
 from .report import Finding, finding
@@ -39,6 +40,7 @@ _DEVIATION_RULES = {
     "warning-area-unreadable": "CBS.OCTET_COUNT",
 }
 """Each decoder deviation (accepted by handsets) fails the rule it departs from."""
+_CONTENT = GSM_PAGE["content"]  # octet positions come from the one layout table (cbs.layout)
 
 _RANGES = (
     (0x1100, 0x1107, "ETWS (earthquake, tsunami, test, other)", PASS),
@@ -111,7 +113,7 @@ def _padding(pdus: Sequence[bytes], msg: CbsMessage) -> list[Finding]:
     coding = parse_dcs(msg.dcs)
     out = []
     for n, pdu in enumerate(pdus, start=1):
-        content = pdu[6:GSM_PDU_OCTETS]
+        content = pdu[_CONTENT.offset:_CONTENT.end]
         if coding.alphabet == "gsm7":
             septets = unpack_septets(content)
             body = septets.rstrip(b"\r")
