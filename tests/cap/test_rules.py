@@ -305,3 +305,60 @@ def test_expires_rounding_documented() -> None:
     h = Header.parse("ZCZC-CIV-CAE-006037+0200-0740205-KXYZ/FM -")
     a = same_to_alert(h, reference=datetime(2026, 3, 1, tzinfo=UTC))
     assert a.infos[0].expires - a.sent == timedelta(hours=2)
+
+
+# --- bounded work on hostile documents (issue 10 item 3) -----------------------------------
+
+def _ring(n: int, cross: bool = False) -> str:
+    import math
+    pts = [(34 + 0.5 * math.sin(2 * math.pi * i / n), -118 + 0.5 * math.cos(2 * math.pi * i / n))
+           for i in range(n)]
+    if cross:  # swap two far-apart vertices: their edges now cross the ring
+        pts[1], pts[n // 2] = pts[n // 2], pts[1]
+    return " ".join(f"{a:.6f},{b:.6f}" for a, b in [*pts, pts[0]])
+
+
+def test_html_tag_rule_does_not_backtrack(amber_bytes: bytes) -> None:
+    """'&lt;a' and 200,000 spaces took 32 s (1 MB: 19 minutes): the tag pattern's adjacent
+    quantifiers backtracked. Still a tag when it closes, not one when it does not.
+    """
+    text = "Do not approach the suspect."
+    open_tag = validate(_swap(amber_bytes, text, "&lt;a" + " " * 200_000))
+    assert "CAP-TEXT-HTML" not in {f.rule_id for f in open_tag}
+    closed = validate(_swap(amber_bytes, text, "&lt;a" + " " * 200_000 + "&gt;"))
+    assert "CAP-TEXT-HTML" in {f.rule_id for f in closed}
+    for tag in ("&lt;br/&gt;", "&lt; / b &gt;", "&lt;a href='x'&gt;"):
+        assert "CAP-TEXT-HTML" in {f.rule_id for f in validate(_swap(amber_bytes, text, tag))}
+
+
+def test_number_patterns_do_not_backtrack(amber_bytes: bytes) -> None:
+    """A polygon pair of 200,000 digits with no comma: refused at once (the number pattern,
+    digits then an optional point then digits, split a digit run in every way before failing).
+    """
+    findings = validate(_swap(amber_bytes, POLY, "1" * 200_000 + " 0,0 0,1 1,1"))
+    assert "CAP-POLYGON" in {f.rule_id for f in findings}
+
+
+def test_every_polygon_vertex_is_checked(amber_bytes: bytes) -> None:
+    """Polygons over 1000 vertices were never checked for crossing edges (the pairwise check
+    was quadratic); through GEOS every polygon is.
+    """
+    assert not has_errors(validate(_swap(amber_bytes, POLY, _ring(5000))))
+    findings = validate(_swap(amber_bytes, POLY, _ring(1500, cross=True)))
+    assert "CAP-POLYGON-SELF-INTERSECTION" in {f.rule_id for f in findings}
+
+
+def test_findings_per_rule_are_bounded(amber_bytes: bytes) -> None:
+    """20,000 bad categories: at most MAX_FINDINGS_PER_RULE of each rule and one line saying
+    how many more (the paths of many siblings were each found by a scan of all of them).
+    """
+    from eas_encoder.cap.rules import MAX_FINDINGS_PER_RULE
+
+    doc = amber_bytes.replace(b"<category>Rescue</category>",
+                              b"<category>Bad</category>" * 20_000, 1)
+    findings = validate(doc)
+    enum = [f for f in findings if f.rule_id == "CAP-ENUM"]
+    assert len(enum) == MAX_FINDINGS_PER_RULE + 1
+    assert enum[-1].message.startswith(f"{20_000 - MAX_FINDINGS_PER_RULE} more")
+    assert enum[-2].xpath == f"/alert/info[1]/category[{MAX_FINDINGS_PER_RULE}]"
+    assert len([f for f in findings if f.rule_id == "CAP-XSD"]) <= MAX_FINDINGS_PER_RULE + 1

@@ -173,6 +173,10 @@ CAP: dict[str, Callable[[], bytes]] = {
     "cap/ebcdic_doctype.xml": lambda: _declared("IBM037", "cp037"),
     "cap/utf16le_no_bom_doctype.xml": lambda: _declared("UTF-16LE", "utf-16-le"),
     "cap/deep_100000.xml": lambda: _nested(100_000),
+    "cap/html_open_tag_200k_spaces.xml": lambda: cap_seed().replace(
+        b"</description>", b"&lt;a" + b" " * 200_000 + b"</description>", 1),
+    "cap/polygon_digit_run.xml": lambda: cap_seed().replace(
+        b"<areaDesc>", b"<polygon>" + b"1" * 250_000 + b" 0,0 0,1 1,1</polygon><areaDesc>", 1),
     "cap/nodes_over_budget.xml": lambda: cap_seed().replace(
         b"</info>", b"<parameter/>" * 100_001 + b"</info>", 1),
     "cap/valid_amber.xml": cap_seed,

@@ -139,7 +139,7 @@ def _gather(alert: Alert, index: int, info: Info) -> tuple[_Draft, list[Finding]
                             "is not a known event code"))
     else:
         d.event = events[0]
-    locations: list[str] = []
+    locations: dict[str, None] = {}  # ordered and O(1) to look up (thousands of geocodes)
     for j, area in enumerate(info.areas, 1):
         for k, geo in enumerate(area.geocodes, 1):
             if geo.value_name != "SAME":
@@ -150,8 +150,7 @@ def _gather(alert: Alert, index: int, info: Info) -> tuple[_Draft, list[Finding]
                 out.append(make_finding("ECIG-SAME-LOCATION", f"{p}/area[{j}]/geocode[{k}]",
                                     f"{geo.value!r}: {exc.rule}"))
                 continue
-            if code not in locations:
-                locations.append(code)
+            locations.setdefault(code)
     if not locations and not any(f.rule_id == "ECIG-SAME-LOCATION" for f in out):
         out.append(make_finding("ECIG-SAME-LOCATION", f"{p}/area", "no geocode SAME (PSSCCC) in "
                             "any area"))
