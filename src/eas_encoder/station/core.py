@@ -331,17 +331,22 @@ class Station:
         return self._roll_week(now) + self._timers(now)
 
     def next_deadline(self) -> datetime | None:
-        """The earliest time :meth:`tick` has something to do (``None``: nothing scheduled
-        but the weekly test, which the shell may poll for every minute).
+        """The earliest time :meth:`tick` has something to do, always later than the last
+        ``now`` handed in (so the shell never spins); ``None``: nothing scheduled. The
+        week's end is not included: tick at least every minute.
         """
         times: list[datetime] = []
         for a in self._alerts.values():
             if a.state is State.HELD and a.hold_until:
                 times.append(a.hold_until)
             if a.state is State.PENDING:
-                times += [t for t in (a.window_end, a.record_end) if t]
+                # Before the EOM only the record limit can release it; after, the window.
+                t = (a.window_end if a.eom else a.record_end)
+                if t:
+                    times.append(t)
         times += self._rmt_due.values()
-        if self.config.tests.weekly_rwt and not self._own_sent and self._week:
+        own_busy = any(x.origin == "own-test" for x in self._alerts.values())
+        if self.config.tests.weekly_rwt and not self._own_sent and self._week and not own_busy:
             times.append(self._own_retry or weekly_test_time(
                 self.config.tests.seed, self._week, self.config.tests.hours,
                 self.config.tests.timezone))
