@@ -7,9 +7,16 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eas_encoder.cap.bridge import same_to_alert
 from eas_encoder.station.actions import LogAlert, Relay
 from eas_encoder.station.core import Station, header_key
-from eas_encoder.station.events import HeardEom, HeardHeader, OperatorDecision
+from eas_encoder.station.events import (
+    CapReceived,
+    HeardEom,
+    HeardHeader,
+    OperatorDecision,
+    SignatureStatus,
+)
 
 from .harness import T0, config, header
 
@@ -30,8 +37,11 @@ step = st.tuples(
     st.integers(0, 120),                                    # seconds since the last step
     st.sampled_from(["LP1", "LP2"]),
     st.one_of(st.sampled_from(HEADERS), st.just("eom"), st.just("tick"),
-              st.integers(1, 30)),                          # operator verdict on an id
+              st.integers(1, 30),                           # operator verdict on an id
+              st.tuples(st.just("cap"), st.integers(0, len(HEADERS) - 1))),
 )
+CAPS = [same_to_alert(h, identifier=f"CAP-{i}", sender="nws@example.gov", reference=T0)
+        for i, h in enumerate(HEADERS)]
 
 
 @settings(max_examples=150, deadline=None)
@@ -49,6 +59,8 @@ def test_no_alert_is_relayed_twice_and_every_relay_is_logged_first(steps) -> Non
             acts = s.handle(HeardEom(source, now, "m.wav"), now)
         elif isinstance(what, int):
             acts = s.handle(OperatorDecision(what, "op", "forward"), now)
+        elif isinstance(what, tuple):
+            acts = s.handle(CapReceived("IPAWS", CAPS[what[1]], SignatureStatus.VALID, now), now)
         else:
             acts = s.handle(HeardHeader(source, what, str(what), now), now)
         deadline = s.next_deadline()
