@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,12 +20,7 @@ from eas_encoder.station.capsources import (
     split_feed,
 )
 from eas_encoder.station.events import CapReceived, SignatureStatus, SourceHealth
-
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("make_station_samples",
-                                               ROOT / "samples" / "make_station_samples.py")
-samples = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(samples)  # type: ignore[union-attr]
+from tests.station.sample_station import ipaws_container, samples
 
 START = samples.START
 H1 = "ZCZC-CIV-CEM-006059+0100-3341755-LACOUNTY-"
@@ -40,16 +34,12 @@ def pki() -> dict:
     return {"ca": ca, "key": key, "cert": cert, "other_key": okey, "other_cert": ocert}
 
 
-def _container(*alerts: bytes) -> bytes:
-    body = b"".join(a.split(b"?>", 1)[1] if a.startswith(b"<?xml") else a for a in alerts)
-    return (b'<ns1:alerts xmlns:ns1="http://gov.fema.ipaws.services/feed">' + body +
-            b"</ns1:alerts>")
 
 
 def test_ipaws_container_alerts_each_verify_as_their_own_document(pki: dict) -> None:
     a = samples.cap_document(H1, key=pki["key"], cert=pki["cert"])
     b = samples.cap_document(H2, key=pki["key"], cert=pki["cert"])
-    docs = split_feed(_container(a, b))
+    docs = split_feed(ipaws_container(a, b))
     assert len(docs.alerts) == 2 and not docs.links
     for doc in docs.alerts:
         status, reason, alert = check_signature(doc, [pki["ca"]], at=START)
@@ -94,7 +84,7 @@ def test_hostile_or_foreign_feeds_are_refused() -> None:
 
 def test_a_feed_listing_too_many_alerts_is_cut_and_says_so() -> None:
     one = samples.cap_document(H1)
-    docs = split_feed(_container(*[one] * 5), limit=3)
+    docs = split_feed(ipaws_container(*[one] * 5), limit=3)
     assert len(docs.alerts) == 3 and "took the first 3" in docs.note
 
 

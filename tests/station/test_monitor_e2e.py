@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -39,12 +38,7 @@ from eas_encoder.same.header import Header
 from eas_encoder.station.log import StationLog
 from eas_encoder.station.sources import _trim_silence
 from tests.helpers import require_tool
-
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("make_station_samples",
-                                               ROOT / "samples" / "make_station_samples.py")
-samples = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(samples)  # type: ignore[union-attr]
+from tests.station.sample_station import ROOT, ipaws_container, samples
 
 START = samples.START
 CAP_CEM = "ZCZC-CIV-CEM-006059+0100-3341755-LACOUNTY-"
@@ -98,11 +92,6 @@ class _Server:
         self.httpd.server_close()
 
 
-def _container(*alerts: bytes) -> bytes:
-    body = b"".join(a.split(b"?>", 1)[1] if a.startswith(b"<?xml") else a for a in alerts)
-    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            b'<ns1:alerts xmlns:ns1="http://gov.fema.ipaws.services/feed">' + body +
-            b"</ns1:alerts>")
 
 
 def _cap_with_audio(header: str, message: np.ndarray) -> bytes:
@@ -124,7 +113,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (d / "trusted-ca.pem").write_bytes(ca)
     t = np.arange(2 * samples.FS) / samples.FS
     tone = (0.3 * np.sin(2 * np.pi * 523.25 * t)).astype(np.float32)
-    feed = _container(sign(_cap_with_audio(CAP_CEM, tone), key, cert),
+    feed = ipaws_container(sign(_cap_with_audio(CAP_CEM, tone), key, cert),
                       samples.cap_document(CAP_UNSIGNED),
                       samples.cap_document(CAP_IMPOSTOR, key=other_key, cert=other_cert))
     player = d / "player.py"
