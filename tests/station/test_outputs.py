@@ -138,3 +138,28 @@ def test_webhook_gives_up_on_refusal_and_after_its_retries() -> None:
     bodies.clear()
     out = asyncio.run(_webhook([500] * 3, bodies, retries=2).send(HOOK, "KXYZ/FM "))
     assert not out.ok and len(bodies) == 3
+
+
+def test_cap_audio_that_is_not_inline_is_never_read_from_a_local_file(tmp_path: Path) -> None:
+    from eas_encoder.cap.model import Resource
+
+    secret = tmp_path / "secret.wav"
+    write_audio(secret, np.full(8000, 0.5, np.float32), 8000)
+    for uri in (f"file://{secret}", str(secret), "secret.wav"):
+        plan = RelayPlan(ON_AIR, attention=False, attention_seconds=8.0,
+                         cap_audio=Resource("audio", "audio/x-wav", uri=uri))
+        x = render_relay(plan, fs=22050)        # header + EOMs only: nothing was read
+        assert [e.kind for e in decode(x, 22050)] == ["header", "eom"]
+        assert np.max(np.abs(x)) < 0.75 and len(x) / 22050 < 12
+
+
+def test_card_output_without_portaudio_is_a_failed_outcome() -> None:
+    from eas_encoder.station.outputs import CardOutput
+
+    try:
+        import sounddevice  # noqa: F401
+        pytest.skip("sounddevice and PortAudio are present here")
+    except (ImportError, OSError):
+        pass
+    out = asyncio.run(CardOutput("air", "").play(Path("x.wav"), np.zeros(10), 8000))
+    assert not out.ok and ("PortAudio" in out.detail or "sounddevice" in out.detail)

@@ -172,3 +172,35 @@ weekly_rwt = false
     with contextlib.closing(StationLog.open(tmp_path / "station.db", writer=False)) as log:
         assert [(r.decision, r.reason) for r in log.alerts()] == [("relay", "operator:ops")]
         assert [a.user for a in log.operator_actions()] == ["ops"]
+
+
+def test_remote_cap_audio_is_fetched_bounded_and_checked_against_its_digest(
+        tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    import httpx
+
+    from eas_encoder.cap.model import Resource
+    from eas_encoder.station.actions import RelayPlan
+
+    audio = b"RIFF-pretend-audio"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=audio)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    cfg = load_config(_station(tmp_path, '[[source]]\nname = "DIR"\ncap = "cap"\n'))
+    monitor = Monitor(cfg, once=True, out=None, client=client)
+    header = Header.parse(TORNADO)
+
+    def plan(**kw: object) -> RelayPlan:
+        return RelayPlan(header, attention=True, attention_seconds=8.0, text="words",
+                         cap_audio=Resource("audio", "audio/x-wav", **kw))
+    good = asyncio.run(monitor._cap_audio(plan(uri="https://ipaws.example/a.wav",
+                                               digest=hashlib.sha1(audio).hexdigest())))
+    assert base64.b64decode(good.cap_audio.deref_uri) == audio
+    bad = asyncio.run(monitor._cap_audio(plan(uri="https://ipaws.example/a.wav",
+                                              digest="00" * 20)))
+    assert bad.cap_audio is None and bad.text == "words"     # spoken instead
+    local = plan(uri="file:///etc/passwd")
+    assert asyncio.run(monitor._cap_audio(local)) == local   # left for render_relay to drop

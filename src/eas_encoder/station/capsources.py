@@ -40,7 +40,7 @@ from .sources import Backoff
 
 __all__ = ["IPAWS_FEED_NS", "ATOM_NS", "FeedDocuments", "split_feed", "check_signature",
            "SeenAlerts", "FolderPoller", "FeedPoller", "CapMonitor", "MAX_DOCUMENTS",
-           "FETCH_TIMEOUT_SECONDS"]
+           "fetch_bounded", "FETCH_TIMEOUT_SECONDS"]
 
 IPAWS_FEED_NS = "http://gov.fema.ipaws.services/feed"
 """Namespace of the IPAWS-OPEN feed container."""
@@ -257,6 +257,50 @@ class FolderPoller:
         """Nothing to release."""
 
 
+async def fetch_bounded(client: object, url: str, max_bytes: int,
+                        timeout: float = FETCH_TIMEOUT_SECONDS) -> bytes:
+    """GET ``url``; the body, at most ``max_bytes``, complete within ``timeout`` seconds.
+
+    Args:
+        client: an ``httpx.AsyncClient``.
+        url: ``http``/``https`` only (anything else is refused: a feed or an alert must
+            not make the monitor read local files).
+        max_bytes: largest body accepted.
+        timeout: whole-request limit, s.
+
+    Raises:
+        OSError: another scheme, network failure, non-2xx status, too large, too slow.
+    """
+    import httpx  # noqa: PLC0415 - only feeds, CAP audio and webhooks need it
+
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise OSError(f"{url}: only http and https are fetched")
+
+    async def get() -> bytes:
+        async with client.stream("GET", url) as response:  # type: ignore[attr-defined]
+            if not 200 <= response.status_code < 300:
+                raise OSError(f"{url}: HTTP {response.status_code}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise OSError(f"{url}: answer of {declared} bytes is over the "
+                              f"{max_bytes}-byte limit")
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise OSError(f"{url}: answer over the {max_bytes}-byte limit")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    try:
+        async with asyncio.timeout(timeout):
+            return await get()
+    except TimeoutError:
+        raise OSError(f"{url}: no complete answer within {timeout:g} s") from None
+    except httpx.HTTPError as exc:
+        raise OSError(f"{url}: {type(exc).__name__}: {exc}") from None
+
+
 class FeedPoller:
     """A feed URL fetched with httpx: IPAWS-OPEN container, Atom feed or one CAP alert.
 
@@ -298,36 +342,8 @@ class FeedPoller:
         return docs
 
     async def fetch(self, url: str, max_bytes: int) -> bytes:
-        """GET ``url``; the body, at most ``max_bytes``, within :attr:`timeout` seconds.
-
-        Raises:
-            OSError: network failure, non-2xx status, too large, too slow.
-        """
-        import httpx  # noqa: PLC0415 - only feeds need it
-
-        async def get() -> bytes:
-            async with self.client.stream("GET", url) as response:  # type: ignore[attr-defined]
-                if not 200 <= response.status_code < 300:
-                    raise OSError(f"{url}: HTTP {response.status_code}")
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise OSError(f"{url}: answer of {declared} bytes is over the "
-                                  f"{max_bytes}-byte limit")
-                chunks, size = [], 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise OSError(f"{url}: answer over the {max_bytes}-byte limit")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await get()
-        except TimeoutError:
-            raise OSError(f"{url}: no complete answer within {self.timeout:g} s") from None
-        except httpx.HTTPError as exc:
-            raise OSError(f"{url}: {type(exc).__name__}: {exc}") from None
+        """GET ``url`` with :func:`fetch_bounded` and this poller's client and timeout."""
+        return await fetch_bounded(self.client, url, max_bytes, self.timeout)
 
     async def close(self) -> None:
         """The shared client is closed by its owner."""

@@ -64,19 +64,18 @@ def _recorded(path: str, fs: int) -> np.ndarray:
     return resample(to_mono(samples), rate, fs)
 
 
-def render_relay(plan: RelayPlan, *, fs: int = RELAY_SAMPLE_RATE, language: str = "en-US",
-                 base_dir: Path | None = None) -> np.ndarray:
+def render_relay(plan: RelayPlan, *, fs: int = RELAY_SAMPLE_RATE, language: str = "en-US"
+                 ) -> np.ndarray:
     """Build the relay transmission for ``plan``.
 
     The message is, in order of preference: the recorded message audio (``plan.audio``), the
-    CAP version's audio resource (inline ``derefUri`` or a local file), text-to-speech of
-    ``plan.text``; none for a header-only relay (RWT, 47 CFR 11.61(a)(2)).
+    CAP version's inline audio resource (``derefUri``), text-to-speech of ``plan.text``; none
+    for a header-only relay (RWT, 47 CFR 11.61(a)(2)).
 
     Args:
         plan: from a :class:`~eas_encoder.station.actions.Relay` action.
         fs: output sample rate, Hz.
         language: for text-to-speech of CAP text.
-        base_dir: directory relative CAP resource paths are resolved against.
 
     Returns:
         float32[n] mono samples at ``fs``.
@@ -90,12 +89,13 @@ def render_relay(plan: RelayPlan, *, fs: int = RELAY_SAMPLE_RATE, language: str 
         message = _recorded(plan.audio, fs)
     elif plan.cap_audio is not None or plan.text:
         res = plan.cap_audio
-        if res is not None and res.deref_uri is None and "://" in (res.uri or "") \
-                and not (res.uri or "").startswith("file:"):
-            res = None    # remote audio is not fetched here: the text is spoken instead
+        if res is not None and res.deref_uri is None:
+            # Only inline audio is played: a URI in an alert must not make the station read
+            # a local file, and remote audio is fetched (bounded) by the shell beforehand.
+            res = None
         act = EasActivation(plan.header, plan.text or "", res, 0, language)
         try:
-            message = message_audio(act, fs, base_dir=base_dir)
+            message = message_audio(act, fs) if res is not None or plan.text else None
         except EasError:
             if res is None or not plan.text:
                 raise

@@ -21,16 +21,19 @@ holds) is finished by advancing that clock to the core's deadlines, never by sle
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import sys
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import ConfigError, EasError
-from .actions import LogAlert, PollCap, Relay, RelayStatus, RunHooks, SourceStatus
-from .capsources import CapMonitor, FeedPoller, FolderPoller, SeenAlerts
+from .actions import LogAlert, PollCap, Relay, RelayPlan, RelayStatus, RunHooks, SourceStatus
+from .capsources import CapMonitor, FeedPoller, FolderPoller, SeenAlerts, fetch_bounded
 from .config import Config, SourceConfig
 from .core import Station
 from .events import OutputResult
@@ -57,6 +60,8 @@ STOP_GRACE_SECONDS = 30.0
 """On a stop, relays still being written or aired get this long to finish, s."""
 TICK_SECONDS = 0.5
 """Longest the live loop sleeps between looks at the core's next deadline, s."""
+MAX_CAP_AUDIO_BYTES = 20 * 1024 * 1024
+"""Largest CAP audio resource fetched for a relay, bytes (minutes of MP3)."""
 TRIGGER_SPACING = timedelta(seconds=10)
 """Triggered CAP polls are at least this far apart (an alert heard on two sources polls once)."""
 
@@ -313,10 +318,29 @@ class Monitor:
                 cap.trigger()
 
     # -- outputs ---------------------------------------------------------------------------
+    async def _cap_audio(self, plan: RelayPlan) -> RelayPlan:
+        """The plan with a remote CAP audio resource fetched inline (bounded, and checked
+        against the resource's SHA-1 ``digest`` when it has one); on any failure the plan
+        without it, so the message text is spoken instead.
+        """
+        res = plan.cap_audio
+        if res is None or res.deref_uri is not None or \
+                not (res.uri or "").startswith(("http://", "https://")):
+            return plan
+        try:
+            data = await fetch_bounded(self._http(), res.uri or "", MAX_CAP_AUDIO_BYTES)
+            if res.digest and hashlib.sha1(data).hexdigest() != res.digest.strip().lower():
+                raise OSError(f"{res.uri}: content does not match its digest")
+        except OSError as exc:
+            self._say(f"CAP audio not used ({exc}); speaking the text instead")
+            return replace(plan, cap_audio=None)
+        return replace(plan, cap_audio=replace(
+            res, deref_uri=base64.b64encode(data).decode("ascii")))
+
     async def _relay(self, action: Relay) -> None:
         try:
-            path, samples = await self.spool.write(action.relay_id, action.plan,
-                                                   self.clock.now())
+            plan = await self._cap_audio(action.plan)
+            path, samples = await self.spool.write(action.relay_id, plan, self.clock.now())
         except EasError as exc:
             await self._relay_end(action, None, f"relay audio not written: {exc}")
             return
