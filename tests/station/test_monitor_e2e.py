@@ -35,7 +35,7 @@ from eas_encoder.cap.signature import sign
 from eas_encoder.cap.xml import serialize
 from eas_encoder.same.decoder import HeaderEvent, decode
 from eas_encoder.same.header import Header
-from eas_encoder.station.log import StationLog
+from eas_encoder.station.log import LogError, StationLog
 from eas_encoder.station.sources import _trim_silence
 from tests.helpers import require_tool
 from tests.station.sample_station import ROOT, ipaws_container, samples
@@ -326,3 +326,33 @@ def test_kill_9_during_a_relay_then_restart_leaves_a_whole_log(media: dict,
     # Every alert the killed run logged is still there, with a decision.
     assert all(r.decision and r.reason for r in rows)
     assert "interrupted" in out or any("interrupted" in r.reason for r in rows)
+
+
+def test_sigterm_stops_a_live_monitor_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "cap").mkdir()
+    config = tmp_path / "station.toml"
+    config.write_text('[station]\nid = "KXYZ/FM"\nlocations = ["006037"]\n'
+                      '[[source]]\nname = "DIR"\ncap = "cap"\npoll = 1\n'
+                      '[[filter]]\nlocations = "station"\naction = "forward"\n'
+                      '[tests]\nweekly_rwt = false\n')
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "eas_encoder", "monitor", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for _ in range(RUN_TIMEOUT * 10):       # bounded: until the source has been polled
+            if (tmp_path / "station.db").exists() and proc.poll() is None:
+                with contextlib.suppress(LogError), contextlib.closing(
+                        StationLog.open(tmp_path / "station.db", writer=False)) as log:
+                    if log.source_health("DIR"):
+                        break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, err
+    assert err == ""
+    with contextlib.closing(StationLog.open(tmp_path / "station.db")) as log:   # lock free
+        assert log.integrity() == "ok"
