@@ -330,3 +330,9 @@ def test_trust_store_refuses_a_signer_whose_key_usage_forbids_signing() -> None:
                          leaf.public_bytes(serialization.Encoding.PEM))
     [check] = verify(doc, trust_store=[ca], at=AT).checks
     assert check.valid and not check.trusted and "KeyUsage" in check.reason, check
+
+
+def test_bad_at_is_named(tmp_path: Path, capsys) -> None:
+    good = _file(tmp_path, "signed.xml", forgeries.signed())
+    assert main(["cap", "verify", good, "--cert", ORIGINATOR, "--at", "2026-06-01T00:00"]) == 2
+    assert "--at '2026-06-01T00:00': has no time zone" in _one_line(capsys.readouterr().err)

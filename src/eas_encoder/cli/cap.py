@@ -21,7 +21,7 @@ from ..cap.model import DSIG_NS, Alert
 from ..cap.rules import PROFILES, Level, validate
 from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
 from ..cap.xml import DEFAULT_MAX_BYTES, parse, serialize
-from ..errors import CapError
+from ..errors import CapError, HeaderError
 from ..fileio import write_output
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
@@ -29,6 +29,8 @@ from ..same.waveform import ATTENTION_DEFAULT_SECONDS
 from . import EXIT_CHECK_FAILED
 from .encode import check_format_matches_name, check_not_nested, parse_issued, warn_if_long
 from .text import add_tz_option
+
+_TRUST_SPEC = "47 CFR 11.56(c)"
 
 EXAMPLES = """\
 examples:
@@ -168,7 +170,17 @@ def _trust(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
     return {"trusted_certs": [_pem_file(c, "cert") for c in args.cert],
             "trust_store": [_pem_file(c, "trust-store") for c in args.trust_store],
             "allow_sha1": args.allow_sha1,
-            "at": parse_issued(args.at) if args.at else datetime.now(UTC)}
+            "at": _at(args.at)}
+
+
+def _at(text: str | None) -> datetime:
+    # The clock is read here, at the edge; the signature layer only ever gets a time.
+    if not text:
+        return datetime.now(UTC)
+    try:
+        return parse_issued(text)
+    except HeaderError as exc:
+        raise CapError(exc.rule, field="--at", value=text, spec=_TRUST_SPEC) from None
 
 
 def load_alert(args: argparse.Namespace, data: bytes) -> Alert:
