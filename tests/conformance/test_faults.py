@@ -211,5 +211,10 @@ def test_every_rule_in_the_table_is_reachable_from_a_finding():
                check(transmission(fs, headers=[fsk(serial_bits(PREAMBLE + HEADER), fs)] * 3),
                      fs),
                check(np.concatenate([fsk(np.tile([1, 0, 0, 1, 1, 0, 1, 0], 60), fs)]), fs)]
-    seen = {f.rule_id for r in reports for f in r.findings}
+    # The CBS.* rules of the same table are applied to cell-broadcast pages (cbs check).
+    from eas_encoder.cbs.pdu import CbsMessage
+    from eas_encoder.conformance.cbs import check_pdus
+
+    pages = CbsMessage.from_text("Tornado warning", 4370, language="en").to_gsm_pdus()
+    seen = {f.rule_id for r in reports + [check_pdus(pages)] for f in r.findings}
     assert seen == set(RULES)
