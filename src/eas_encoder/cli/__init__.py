@@ -144,6 +144,9 @@ def _command_of(args: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code (0 ok, 1 internal error, 2 bad input)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # without importing every subcommand (seconds of imports)
+        print(f"eas-encoder {_version()}")
+        return EXIT_OK
     parser = build_parser(_command_of(args_list))
     try:
         args = parser.parse_args(args_list)

@@ -59,8 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = cap_sub.add_parser("validate", help="check CAP files; exit 3 if any has an error")
     v.add_argument("files", nargs="+", metavar="FILE", help="CAP XML file(s), - for stdin")
     v.add_argument("--profile", choices=PROFILES, default="cap",
-                   help="cap (schema + CAP 1.2 rules), ipaws (+ IPAWS v1.0), ecig (+ EAS "
-                        "translatability); default cap")
+                   help="cap (schema + CAP 1.2 rules), ipaws (cap + IPAWS v1.0), ecig (cap + "
+                        "what an ECIG CAP-to-EAS device needs; not the IPAWS rules, so it can "
+                        "report less than ipaws); default cap")
     v.add_argument("--json", action="store_true", help="one JSON object per file per line")
     v.add_argument("--quiet", action="store_true", help="print errors only")
     v.set_defaults(func=run_validate)
