@@ -98,7 +98,7 @@ def test_readme_sh_session_runs_in_order(tmp_path: Path) -> None:
             (command, proc.stdout[-2000:], proc.stderr[-2000:])
         assert "Traceback" not in proc.stderr, (command, proc.stderr)
         ran.append((cmd, proc.stdout))
-    assert len(ran) >= len(commands) - len(SKIP) - 1
+    assert len(ran) >= 0.8 * len(commands)  # SKIP stays the exception
     outputs = dict(ran)
     verify = next(out for cmd, out in ran if cmd.startswith("eas-encoder verify "))
     assert verify.rstrip().endswith("verified")
