@@ -23,14 +23,6 @@ def own_wav(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def slow_wav(tmp_path_factory):
-    path = tmp_path_factory.mktemp("slow") / "slow.wav"
-    fs = 22050
-    write_audio(path, transmission(fs, headers=[header_burst(fs, samples_per_bit=42)] * 3), fs)
-    return path
-
-
 def test_own_output_passes_in_text(own_wav, capsys):
     assert main(["check", str(own_wav), "--all"]) == 0
     out = capsys.readouterr().out
@@ -117,7 +109,7 @@ def test_missing_file_is_bad_input(tmp_path, capsys):
 
 
 def test_one_bit_rate_figure_in_decode_and_check(slow_wav, capsys):
-    """decode --bursts prints the checker's estimate, not the receiver's own (issue 14)."""
+    """Decode --bursts prints the checker's estimate, not the receiver's own (issue 14)."""
     main(["decode", "--bursts", str(slow_wav)])
     bursts = [x for x in capsys.readouterr().out.splitlines()
               if x.startswith("BURST") and "ZCZC" in x]

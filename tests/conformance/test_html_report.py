@@ -13,16 +13,6 @@ from eas_encoder.conformance.html import render_html_report
 from .signals import header_burst, transmission
 
 
-@pytest.fixture(scope="module")
-def slow_wav(tmp_path_factory):
-    from eas_encoder.audio import write_audio
-
-    path = tmp_path_factory.mktemp("html") / "slow.wav"
-    fs = 22050
-    write_audio(path, transmission(fs, headers=[header_burst(fs, samples_per_bit=42)] * 3), fs)
-    return path
-
-
 def test_report_leads_with_verdict_and_failing_rules(slow_wav, tmp_path, capsys):
     out = tmp_path / "report.html"
     assert main(["check", str(slow_wav), "--report", str(out)]) == 3

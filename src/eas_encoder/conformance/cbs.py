@@ -108,39 +108,38 @@ class CbsReport:
         return "\n".join(lines)
 
 
+def _trailing(units: list[bytes], unit: bytes) -> int:
+    """How many of ``units`` at the end equal ``unit``."""
+    n = 0
+    while n < len(units) and units[-1 - n] == unit:
+        n += 1
+    return n
+
+
 def _padding(pdus: Sequence[bytes], msg: CbsMessage) -> list[Finding]:
     """GSM-format pages: what follows the text must be CR (GSM 7-bit) or U+000D (UCS-2)."""
     coding = parse_dcs(msg.dcs)
+    if coding.alphabet == "gsm7":
+        split, pad, zero, names = 1, b"\r", b"\x00", ("CR septets", "'@' (0x00) septets",
+                                                      "0x00 instead of CR (0x0D)")
+    elif coding.alphabet == "ucs2":
+        split, pad, zero, names = 2, b"\x00\x0d", b"\x00\x00", (
+            "U+000D units", "U+0000 units", "U+0000 instead of U+000D")
+    else:
+        return []
     out = []
     for n, pdu in enumerate(pdus, start=1):
-        content = pdu[_CONTENT.offset:_CONTENT.end]
-        if coding.alphabet == "gsm7":
-            septets = unpack_septets(content)
-            body = septets.rstrip(b"\r")
-            zeros = len(body) - len(body.rstrip(b"\x00"))
-            if zeros >= 2:
-                out.append(finding("CBS.PADDING", f"page[{n}]",
-                                   f"{zeros} '@' (0x00) septets after the text", verdict=FAIL,
-                                   note="padded with 0x00 instead of CR (0x0D)"))
-            else:
-                out.append(finding("CBS.PADDING", f"page[{n}]",
-                                   f"{len(septets) - len(body)} CR septets after the text",
-                                   verdict=PASS))
-        elif coding.alphabet == "ucs2":
-            units = [content[i:i + 2] for i in range(0, len(content) - 1, 2)]
-            tail = 0
-            while tail < len(units) and units[-1 - tail] == b"\x00\x0d":
-                tail += 1
-            zeros = 0
-            while zeros + tail < len(units) and units[-1 - tail - zeros] == b"\x00\x00":
-                zeros += 1
-            if zeros >= 2:
-                out.append(finding("CBS.PADDING", f"page[{n}]",
-                                   f"{zeros} U+0000 units after the text", verdict=FAIL,
-                                   note="padded with U+0000 instead of U+000D"))
-            else:
-                out.append(finding("CBS.PADDING", f"page[{n}]",
-                                   f"{tail} U+000D units after the text", verdict=PASS))
+        content = pdu[6:GSM_PDU_OCTETS]
+        raw = unpack_septets(content) if split == 1 else content
+        units = [raw[i:i + split] for i in range(0, len(raw) - split + 1, split)]
+        good = _trailing(units, pad)
+        bad = _trailing(units[:len(units) - good], zero)
+        if bad >= 2:  # one 0x00 may be text ('@'); a run of them is padding
+            out.append(finding("CBS.PADDING", f"page[{n}]", f"{bad} {names[1]} after the text",
+                               verdict=FAIL, note=f"padded with {names[2]}"))
+        else:
+            out.append(finding("CBS.PADDING", f"page[{n}]", f"{good} {names[0]} after the text",
+                               verdict=PASS))
     return out
 
 
