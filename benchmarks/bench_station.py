@@ -170,7 +170,7 @@ def main() -> None:
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": platform.machine(),
         "cpus": os.cpu_count(), "python": platform.python_version(),
-        "load_average_before": os.getloadavg()[0],
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "stream_seconds": round(marks["length"], 2), "fs": FS,
         "cpu_seconds_per_source_second": round(per_source, 5),
         "one_core_ceiling_sources": int(1 / per_source),
