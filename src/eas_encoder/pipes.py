@@ -109,7 +109,7 @@ def read_wav_header(head: bytes, stream: BinaryIO, name: str) -> WavFormat:
     else:
         data_bytes = None if size in _UNKNOWN_SIZES else size
     rate, channels, width, floating = fmt
-    return WavFormat(rate, channels, width, floating, data_bytes)
+    return WavFormat(rate, channels, width, bool(floating), data_bytes)
 
 
 def _parse_fmt(body: bytes, name: str) -> tuple[int, int, int, bool]:

@@ -15,6 +15,7 @@ from ..errors import EasError
 from ..same.decoder import Event, HeaderEvent, Receiver
 from ..same.locations import is_listed_county
 from ..same.receiver.assembler import MIN_CONFIDENCE
+from ..same.receiver.events import AttentionSignalEvent, BurstEvent, InvalidBurstEvent
 from ..same.waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from . import terminal_text
 
@@ -140,16 +141,15 @@ def format_event(event: Event, *, describe: bool = False) -> str:
         return line
     if kind == "eom":
         return f"EOM     {span} NNNN"
-    if kind == "attention":
-        freqs = "+".join(f"{f:.2f}" for f in event.frequencies)  # type: ignore[attr-defined]
-        return (f"ATTN    {span} {event.signal} {freqs} Hz "  # type: ignore[attr-defined]
-                f"{event.duration:.2f}s")  # type: ignore[attr-defined]
-    if kind == "invalid":
-        return (f"INVALID {span} {event.reason}: "  # type: ignore[attr-defined]
-                f"{terminal_text(event.text)}")
-    return (f"BURST   {span} {terminal_text(event.text)} Eb/N0={event.ebn0_db:.1f}dB "  # type: ignore
-            f"rate={event.bit_rate:.3f}bit/s "  # type: ignore[attr-defined]
-            f"({(event.bit_rate / BAUD - 1) * 1e6:+.0f}ppm)")  # type: ignore[attr-defined]
+    if isinstance(event, AttentionSignalEvent):
+        freqs = "+".join(f"{f:.2f}" for f in event.frequencies)
+        return f"ATTN    {span} {event.signal} {freqs} Hz {event.duration:.2f}s"
+    if isinstance(event, InvalidBurstEvent):
+        return f"INVALID {span} {event.reason}: {terminal_text(event.text)}"
+    if isinstance(event, BurstEvent):
+        return (f"BURST   {span} {terminal_text(event.text)} Eb/N0={event.ebn0_db:.1f}dB "
+                f"rate={event.bit_rate:.3f}bit/s ({(event.bit_rate / BAUD - 1) * 1e6:+.0f}ppm)")
+    return f"{kind.upper():<7} {span}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -100,7 +100,7 @@ class Checker:
         if len(self.parts) >= MAX_PARTS:
             self._skipped += 1
             return
-        part: Burst | Tone | None
+        part: Burst | Tone | Run | None
         if run.label == AFSK:
             part = measure_burst(run.samples, self.fs, run.offset, truncated=run.truncated)
         else:
@@ -187,7 +187,12 @@ def _message_findings(msg: _Message, path: str, fs: int, paths: dict[int, str]
     first_header: Header | None = None
     for p in msg.parts:
         k = _kind(p)
-        if k == "header":
+        if isinstance(p, Tone):
+            paths[id(p)] = f"{path}.attention@{p.start:.3f}s"
+            out += _tone_findings(p, paths[id(p)], first_header)
+        elif not isinstance(p, Burst):
+            continue
+        elif k == "header":
             n_h += 1
             paths[id(p)] = f"{path}.header[{n_h}]"
             out += _burst_findings(p, paths[id(p)])
@@ -204,9 +209,6 @@ def _message_findings(msg: _Message, path: str, fs: int, paths: dict[int, str]
         elif k == "burst":
             paths[id(p)] = f"{path}.burst@{p.start:.3f}s"
             out += _burst_findings(p, paths[id(p)])
-        elif k == "attention":
-            paths[id(p)] = f"{path}.attention@{p.start:.3f}s"
-            out += _tone_findings(p, paths[id(p)], first_header)
     # -- counts, identity -----------------------------------------------------------------
     out.append(finding("MESSAGE.HEADER_COUNT", path, f"{len(headers)}", value=len(headers)))
     if len(headers) >= 2:
@@ -352,10 +354,10 @@ def _header_findings(b: Burst, path: str, out: list[Finding]) -> Header | None:
         break
     if not errors:
         out.append(finding("HEADER.FIELD", path, "all fields valid", verdict=PASS))
-    for exc in errors:
-        out.append(finding("HEADER.FIELD", f"{path}.{exc.field or 'header'}",
-                           f"{exc.value!r}" if exc.value is not None else "-",
-                           verdict=FAIL, note=exc.rule))
+    for error in errors:
+        out.append(finding("HEADER.FIELD", f"{path}.{error.field or 'header'}",
+                           f"{error.value!r}" if error.value is not None else "-",
+                           verdict=FAIL, note=error.rule))
     return header
 
 

@@ -327,6 +327,7 @@ def _read_bytes(burst: Burst) -> None:
         if best is None:
             burst.junk_before_bits = len(bits)
             return
+    assert best is not None  # synced, or aligned on the preamble just above
     sync_bit, o, data = best
     i = (sync_bit - o) // 8
     pre = 0

@@ -192,7 +192,8 @@ class Scanner:
                 self._index += j - i
                 run["end_frame"] = self._index
                 run["db_sum"] += float(db[i:j].sum())
-                self._history.extend(frames[max(i, j - self._history.maxlen): j])
+                keep = self._history.maxlen or 0  # a bounded deque: maxlen is set
+                self._history.extend(frames[max(i, j - keep): j])
                 i = j
                 continue
             self._step(int(labels[i]), frames[i], float(db[i]))

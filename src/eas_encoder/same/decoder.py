@@ -113,7 +113,7 @@ def as_mono_float(block: np.ndarray) -> np.ndarray:
 class _MonoReceiver:
     """One channel's receiver (see :class:`Receiver`)."""
 
-    def __init__(self, fs: int, *, single_burst: bool = False, bursts: bool = False,
+    def __init__(self, fs: int | float, *, single_burst: bool = False, bursts: bool = False,
                  min_confidence: float | None = None) -> None:
         self.fs = int(fs)
         self._corr = BlockCorrelator(self.fs)
@@ -290,7 +290,7 @@ class Receiver:
             non-numeric input or a channel count that changes within a stream.
     """
 
-    def __init__(self, fs: int, *, single_burst: bool = False, bursts: bool = False,
+    def __init__(self, fs: int | float, *, single_burst: bool = False, bursts: bool = False,
                  min_confidence: float | None = None) -> None:
         if isinstance(fs, float) and fs.is_integer():
             fs = int(fs)

@@ -10,6 +10,7 @@ days, garbage after the final ``-``) while still refusing text that has no heade
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
@@ -154,7 +155,7 @@ def _coerce_valid_time(value: object) -> timedelta:
     raise TypeError(f"valid_time must be timedelta, int minutes or 'HHMM', not {value!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Header:
     """A SAME header, 47 CFR 11.31(c): ``ZCZC-ORG-EEE-PSSCCC+TTTT-JJJHHMM-LLLLLLLL-``.
 
@@ -185,6 +186,19 @@ class Header:
     allow_unlisted: bool = field(default=False, compare=False, repr=False)
 
     PREFIX: ClassVar[str] = "ZCZC"
+
+    def __init__(self, originator: str, event: str, locations: Iterable[str] | str,
+                 valid_time: timedelta | int | str, issued: IssueTime | datetime,
+                 station: str, lenient: bool = False, allow_unlisted: bool = False) -> None:
+        # Written out (not the dataclass one) so the types a caller may pass are declared
+        # apart from the normalised types the fields hold (py.typed users see both).
+        set_ = object.__setattr__
+        for name, value in (("originator", originator), ("event", event),
+                            ("locations", locations), ("valid_time", valid_time),
+                            ("issued", issued), ("station", station), ("lenient", lenient),
+                            ("allow_unlisted", allow_unlisted)):
+            set_(self, name, value)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -25,7 +25,7 @@ from .waveform import (
 __all__ = ["bytes_to_bits", "afsk", "burst", "burst_samples", "check_sample_rate"]
 
 
-def check_sample_rate(fs: int) -> int:
+def check_sample_rate(fs: int | float) -> int:
     """Validate an output sample rate in Hz (integer, 8000 to 192000); return it.
 
     Raises:

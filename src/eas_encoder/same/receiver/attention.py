@@ -130,6 +130,8 @@ class AttentionDetector:
         return self._close() if self._run is not None else []
 
     def _close(self) -> list[Event]:
+        if self._run is None:
+            return []
         kind, first = self._run
         self._run = None
         self._prev = None

@@ -71,4 +71,5 @@ class PreambleDetector:
             best = acc if best is None else np.maximum(best, acc)
         self._tail = d[n:]
         self.scored += n
+        assert best is not None  # self._outer is never empty
         return best / np.float32(PATTERN_BITS)

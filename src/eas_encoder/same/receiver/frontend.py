@@ -51,6 +51,8 @@ class BlockCorrelator:
         self.fs = int(fs)
         self.block = block_size(self.fs)
         self._ratio = [Fraction(f) * self.block / self.fs for f in PROBE_TONES_HZ]
+        # (frame_blocks, tones) -> frame weights, built on first use by frame_sums
+        self._frame_w: tuple[tuple[int, tuple[int, ...]], np.ndarray] | None = None
         # One bit spans bit_blocks blocks: whole blocks then a fractional last one.
         self.bit_blocks = self.fs / float(BAUD_EXACT) / self.block
         n_whole = int(self.bit_blocks)
@@ -117,15 +119,16 @@ class BlockCorrelator:
         """Complex tone sums over frames of ``frame_blocks`` blocks, each referenced to its
         frame start: ``complex64[frames, len(tones)]``.
         """
-        if not hasattr(self, "_frame_w") or self._frame_w[0] != (frame_blocks, tones):
+        if self._frame_w is None or self._frame_w[0] != (frame_blocks, tones):
             n = np.arange(frame_blocks * self.block)
             cols = []
             for t in tones:
                 w = 2 * np.pi * float(PROBE_TONES_HZ[t]) * n / self.fs
                 cols += [np.cos(w), -np.sin(w)]
             self._frame_w = ((frame_blocks, tones), np.array(cols, dtype=np.float32).T.copy())
+        weights = self._frame_w[1]
         size = frame_blocks * self.block
         n_frames = len(samples) // size
         x = np.asarray(samples[: n_frames * size], dtype=np.float32).reshape(n_frames, size)
-        return np.ascontiguousarray((x @ self._frame_w[1]).view(np.complex64))
+        return np.ascontiguousarray((x @ weights).view(np.complex64))
 

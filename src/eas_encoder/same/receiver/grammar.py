@@ -96,16 +96,16 @@ def decode_header(llr: np.ndarray) -> GrammarResult:
     loc_unit = np.array([_fixed_score(padded, _UNIT, 13 + 7 * i) for i in range(MAX_LOCATIONS)])
     n_locs = np.arange(1, MAX_LOCATIONS + 1)
     locs = np.concatenate([[0.0], np.cumsum(loc_unit)])[n_locs - 1]  # all but the last unit
-    last = np.array([_fixed_score(padded, _LAST_UNIT, 13 + 7 * (k - 1)) for k in n_locs])
-    tail = np.array([_fixed_score(padded, _TAIL, 13 + 7 * k) for k in n_locs])
-    st0 = 26 + 7 * n_locs                                  # first station character
-    stations = np.arange(1, STATION_ID_LENGTH + 1)
+    last = np.array([_fixed_score(padded, _LAST_UNIT, 13 + 7 * (int(k) - 1)) for k in n_locs])
+    tail = np.array([_fixed_score(padded, _TAIL, 13 + 7 * int(k)) for k in n_locs])
+    st0: np.ndarray = 26 + 7 * n_locs                      # first station character
+    stations: np.ndarray = np.arange(1, STATION_ID_LENGTH + 1)
     station = cum[st0[:, None] + stations[None, :], _STATION] - cum[st0[:, None], _STATION]
     dash = padded[st0[:, None] + stations[None, :], _DASH]
-    prior = np.where(stations == STATION_ID_LENGTH, np.log(_STATION_PRIOR),
-                     np.log((1 - _STATION_PRIOR) / (STATION_ID_LENGTH - 1)))
+    prior = np.asarray(np.where(stations == STATION_ID_LENGTH, np.log(_STATION_PRIOR),
+                                np.log((1 - _STATION_PRIOR) / (STATION_ID_LENGTH - 1))))
     total = (head + locs + last + tail)[:, None] + station + dash + prior[None, :]
-    hyps = [(k, st) for k in n_locs for st in stations]
+    hyps = [(int(k), int(st)) for k in n_locs for st in stations]
     scores = list(total.ravel())
     scores_arr = np.array(scores)
     best = int(np.argmax(scores_arr))
