@@ -94,7 +94,10 @@ def test_readme_sh_session_runs_in_order(tmp_path: Path) -> None:
             continue
         proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=600, check=False)
-        assert proc.returncode == expected_status(command), \
+        status = proc.returncode
+        if status == 141 and "| head" in cmd:  # head closed the pipe early: the shell's normal
+            status = 0
+        assert status == expected_status(command), \
             (command, proc.stdout[-2000:], proc.stderr[-2000:])
         assert "Traceback" not in proc.stderr, (command, proc.stderr)
         ran.append((cmd, proc.stdout))
