@@ -15,6 +15,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from ..audio import FORMATS, write_audio
 from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, message_audio, same_to_alert
 from ..cap.model import DSIG_NS, Alert
@@ -311,6 +313,7 @@ def run_to_wav(args: argparse.Namespace) -> int:
     alert = load_alert(args, _read(args.file))
     act, signature_notes = _activation(args, alert)
     base = None if args.file == "-" else Path(args.file).resolve().parent
+    message: np.ndarray | None
     if args.languages and not args.no_message:
         from ..multilingual import multilingual_message
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from ..cbs.pdu import decode
 from ..cbs.wea import WeaMessage, wea_from_cap, wea_from_header
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                        "(add --format umts)", field="geo", spec="ATIS-0700041")
     area = wea.warning_area() if args.geo else None
     messages = wea.cbs_messages(long=not args.short, warning_area=area)
-    broadcasts = []
+    broadcasts: list[dict[str, Any]] = []
     for msg in messages:
         pdus = msg.to_gsm_pdus() if args.format == "gsm" else [msg.to_umts_pdu()]
         back = decode(pdus)
