@@ -36,7 +36,7 @@ from .actions import LogAlert, PollCap, Relay, RelayPlan, RelayStatus, RunHooks,
 from .capsources import CapMonitor, FeedPoller, FolderPoller, SeenAlerts, fetch_bounded
 from .config import Config, SourceConfig
 from .core import Station
-from .events import OutputResult
+from .events import Event, OutputResult
 from .log import StationLog
 from .outputs import (
     CardOutput,
@@ -264,7 +264,13 @@ class Monitor:
 
     # -- the core --------------------------------------------------------------------------
     async def deliver(self, event: object) -> None:
-        """Hand one event to the core, log its actions, then act on them."""
+        """Hand one event to the core, log its actions, then act on them.
+
+        Raises:
+            TypeError: ``event`` is not a station event (a bug in an adapter).
+        """
+        if not isinstance(event, Event):
+            raise TypeError(f"not a station event: {type(event).__name__}")
         now = self.clock.now()
         actions = self.core.handle(event, now)
         await self._act(actions, now)
@@ -303,7 +309,10 @@ class Monitor:
         task.add_done_callback(self._tasks.discard)
         if relay_id is not None:
             self._relays[relay_id] = task
-            task.add_done_callback(lambda _t, r=relay_id: self._relays.pop(r, None))
+
+            def forget(_task: asyncio.Task[Any], r: int = relay_id) -> None:
+                self._relays.pop(r, None)
+            task.add_done_callback(forget)
 
     async def _trigger_cap(self, now: datetime) -> None:
         # Triggered CAP polling (FCC 22-75): look for the CAP version now, not at the next

@@ -25,10 +25,11 @@ import os
 import shutil
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -120,15 +121,15 @@ class FileInput(AudioInput):
         self.rate = rate
         self.live = paced
         self.reconnect = False      # a file that ended has nothing more to say
-        self._blocks = None
+        self._blocks: Iterator[np.ndarray] | None = None
         self._t0 = 0.0
         self._sent = 0
 
     async def open(self) -> None:  # noqa: D102 - see AudioInput
         seconds = LIVE_BLOCK_SECONDS if self.paced else FAST_BLOCK_SECONDS
         # A probe for the rate first, then the block size that rate gives.
-        fs, blocks = open_stream(self.path, rate=self.rate, blocksize=4096)
-        blocks.close()
+        fs, self._blocks = open_stream(self.path, rate=self.rate, blocksize=4096)
+        await self.close()      # a generator: closing it closes the file
         self.fs = fs
         _, self._blocks = open_stream(self.path, rate=self.rate,
                                       blocksize=max(1, int(fs * seconds)))
@@ -151,9 +152,10 @@ class FileInput(AudioInput):
         return block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
 
     async def close(self) -> None:  # noqa: D102
-        if self._blocks is not None:
-            self._blocks.close()
-            self._blocks = None
+        blocks, self._blocks = self._blocks, None
+        close = getattr(blocks, "close", None)
+        if close is not None:
+            close()
 
 
 class RawInput(AudioInput):
@@ -274,7 +276,7 @@ class CardInput(AudioInput):
     def __init__(self, device: str | int | None, rate: int = 22050) -> None:
         self.device = device
         self.fs = int(rate)
-        self._stream = None
+        self._stream: Any = None
         self._queue: asyncio.Queue[np.ndarray | BaseException] | None = None
 
     async def open(self) -> None:  # noqa: D102
@@ -320,7 +322,7 @@ class CardInput(AudioInput):
 def load_sounddevice():  # noqa: ANN201 - the optional module itself
     """Import ``sounddevice``, or raise :class:`SourceUnavailable` saying what is missing."""
     try:
-        import sounddevice  # noqa: PLC0415 - optional extra, loaded only when used
+        import sounddevice  # type: ignore[import-untyped]  # noqa: PLC0415 - optional extra
     except ModuleNotFoundError:
         raise SourceUnavailable("sounddevice is not installed (pip install "
                                 "'eas-encoder[card]')") from None
