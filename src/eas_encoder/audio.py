@@ -22,6 +22,7 @@ import soundfile as sf
 
 from .errors import AudioError
 from .fileio import write_output
+from .pcm import RATE_LIMITS, RateRole, check_rate, clean_mono
 from .pipes import ForwardStream, read_exactly, read_wav_header, wav_blocks
 
 __all__ = [
@@ -31,16 +32,12 @@ __all__ = [
 
 FORMATS = ("wav", "flac", "raw")
 SUBTYPES = {"16": "PCM_16", "24": "PCM_24", "float": "FLOAT"}
-MAX_RATE = 384000
+MAX_RATE = RATE_LIMITS[RateRole.WRITING][1]
 _STDIO = "-"
 
 
 def _check_rate(rate: object, field: str = "rate") -> int:
-    if isinstance(rate, bool) or not isinstance(rate, int | np.integer) \
-            or not 1 <= rate <= MAX_RATE:
-        raise AudioError(f"must be a whole number of Hz from 1 to {MAX_RATE}", field=field,
-                         value=rate)
-    return int(rate)
+    return check_rate(rate, RateRole.WRITING, field=field)
 
 
 def read_audio(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
@@ -256,21 +253,16 @@ def _short(exc: BaseException) -> str:
 
 
 def to_mono(samples: np.ndarray) -> np.ndarray:
-    """Mix ``float[n, channels]`` (or ``float[n]``) down to ``float32[n]``.
+    """Mix ``[n, channels]`` (or ``[n]``) samples of any numeric dtype down to ``float32[n]``.
 
-    Channels are averaged (a signal present in one channel only keeps its shape at -6 dB,
-    which a level-independent receiver does not mind). NaN becomes 0 and infinities are
-    clipped to +/-1 so a damaged file cannot poison the filters downstream.
+    The project's one cleaning policy (:func:`eas_encoder.pcm.clean_mono`): integer PCM scaled
+    by its full scale (``uint8`` offset by 128), NaN, infinities and samples beyond
+    +/-``pcm.MAX_ABS_SAMPLE`` erased to 0, channels averaged.
+
+    Raises:
+        ValueError: not 1-D or 2-D.
     """
-    x = np.asarray(samples)
-    if x.ndim == 2:
-        x = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
-    elif x.ndim != 1:
-        raise ValueError(f"samples must be 1-D or 2-D, got shape {x.shape}")
-    x = x.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(x)):
-        x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
-    return x
+    return clean_mono(samples)
 
 
 def resample(samples: np.ndarray, fs_in: int, fs_out: int) -> np.ndarray:

@@ -18,6 +18,7 @@ __all__ = [
     "CbsError",
     "ConformanceError",
     "ConfigError",
+    "SampleRateError",
 ]
 
 
@@ -94,4 +95,12 @@ class ConformanceError(EasError):
 class ConfigError(EasError):
     """A station configuration key whose value breaks a rule (``field`` is the key path,
     e.g. ``filter[2].action``).
+    """
+
+
+class SampleRateError(AudioError, EncodeError, DecodeError, ConformanceError):
+    """A sample rate outside the range of its role (:func:`eas_encoder.pcm.check_rate`).
+
+    One type for every role; it is also each role's own error class, so code catching
+    ``DecodeError`` around a receiver, or ``EncodeError`` around the encoder, still catches it.
     """

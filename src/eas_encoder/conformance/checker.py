@@ -16,12 +16,12 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import ConformanceError, HeaderError
+from ..pcm import RateRole, check_rate, clean_mono
 from ..same.header import Header
 from ..same.waveform import (
     ATTENTION_EAS_HZ,
     ATTENTION_NWR_HZ,
     MARK_HZ,
-    MIN_SAMPLE_RATE,
     SPACE_HZ,
 )
 from .fingerprint import fingerprint
@@ -69,18 +69,15 @@ class Checker:
     """Streaming checker: ``feed`` blocks of samples, then ``report()``.
 
     Args:
-        fs: sample rate, Hz (at least 8000, the mark tone needs the Nyquist margin).
+        fs: sample rate, Hz (8000 to 384000: :func:`eas_encoder.pcm.check_rate`, checking).
         overview: keep a fixed-size overview for :func:`~.plot.plot_timeline`.
 
     Raises:
-        ConformanceError: field ``rate`` for a sample rate below 8000 Hz.
+        SampleRateError: field ``rate`` (a :class:`ConformanceError`) outside that range.
     """
 
     def __init__(self, fs: int, *, overview: bool = False) -> None:
-        if isinstance(fs, bool) or not isinstance(fs, int | np.integer) or fs < MIN_SAMPLE_RATE:
-            raise ConformanceError(f"must be a whole number of Hz >= {MIN_SAMPLE_RATE} (the "
-                                   "2083 Hz mark tone needs it)", field="rate", value=fs)
-        self.fs = int(fs)
+        self.fs = check_rate(fs, RateRole.CHECKING)
         self.overview = Overview(self.fs) if overview else None
         self.parts: list[Burst | Tone | Run] = []
         self.notes: list[str] = []
@@ -413,15 +410,17 @@ def check(samples: np.ndarray, fs: int, *, source: str = "") -> Report:
 
     Args:
         samples: ``float[n]`` mono or ``float[n, channels]`` (channels are averaged) in
-            [-1, 1]; integer PCM arrays are scaled by their type's full scale.
-        fs: sample rate in Hz, at least 8000.
+            [-1, 1]; integer PCM is scaled by its full scale (``uint8`` offset by 128),
+            damage erased (:func:`eas_encoder.pcm.clean_mono`).
+        fs: sample rate in Hz, 8000 to 384000.
         source: name shown in the report.
 
     Returns:
         :class:`~.report.Report`: every finding (passes too), the timeline and notes.
 
     Raises:
-        ConformanceError: sample rate below 8000 Hz, or samples that are not 1-D/2-D numbers.
+        ConformanceError: sample rate outside 8000-384000 Hz (``SampleRateError``), or
+            samples that are not 1-D/2-D numbers.
     """
     x = np.asarray(samples)
     if x.ndim not in (1, 2) or not (np.issubdtype(x.dtype, np.number)):
@@ -436,15 +435,8 @@ def check(samples: np.ndarray, fs: int, *, source: str = "") -> Report:
 
 
 def _blocks_of(x: np.ndarray) -> Iterable[np.ndarray]:
-    from ..audio import to_mono
-
-    scale = 1.0
-    if np.issubdtype(x.dtype, np.integer):
-        info = np.iinfo(x.dtype)
-        scale = 1.0 / max(abs(info.min), info.max)
     for i in range(0, len(x), _BLOCK):
-        yield to_mono(x[i:i + _BLOCK].astype(np.float32) * scale if scale != 1.0
-                      else x[i:i + _BLOCK])
+        yield clean_mono(x[i:i + _BLOCK])
 
 
 def check_file(source: str | os.PathLike | BinaryIO, *, rate: int | None = None,
@@ -461,9 +453,9 @@ def check_file(source: str | os.PathLike | BinaryIO, *, rate: int | None = None,
 
     Raises:
         AudioError: unreadable, truncated or missing file.
-        ConformanceError: sample rate below 8000 Hz.
+        ConformanceError: sample rate outside 8000-384000 Hz (``SampleRateError``).
     """
-    from ..audio import open_stream, to_mono
+    from ..audio import open_stream
     from ..errors import AudioError
 
     if isinstance(source, str | os.PathLike) and str(source) != "-" \
@@ -474,7 +466,7 @@ def check_file(source: str | os.PathLike | BinaryIO, *, rate: int | None = None,
     channels = 0
     for block in blocks:
         channels = max(channels, block.shape[1] if block.ndim == 2 else 1)
-        checker.feed(to_mono(block))
+        checker.feed(clean_mono(block))
     if channels > 1:
         checker.notes.append(f"{channels} channels averaged to mono")
     name = source if isinstance(source, str) else getattr(source, "name", str(source))

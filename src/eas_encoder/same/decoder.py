@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from ..errors import DecodeError
+from ..pcm import RateRole, check_rate, clean_mono, erase_damage, full_scale
 from .receiver.assembler import BurstAssembler
 from .receiver.attention import AttentionDetector
 from .receiver.demod import DemodBurst, demodulate, region_end
@@ -44,7 +45,7 @@ from .receiver.events import (
 )
 from .receiver.frontend import GRID_STEP, BlockCorrelator
 from .timing import bit_grid
-from .waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from .waveform import BAUD
 
 __all__ = ["decode", "Receiver", "Event", "HeaderEvent", "EndOfMessageEvent",
            "AttentionSignalEvent", "InvalidBurstEvent", "InvalidReason", "BurstEvent",
@@ -53,61 +54,17 @@ __all__ = ["decode", "Receiver", "Event", "HeaderEvent", "EndOfMessageEvent",
 _CHUNK_FRAMES = 80          # internal chunk, in attention frames (about 4 s)
 
 
-def _full_scale(dtype: np.dtype) -> np.float32 | None:
-    """Multiplier that maps signed integer PCM to [-1, 1); ``None`` for float input."""
-    if dtype.kind == "i":
-        return np.float32(2.0 ** -(8 * dtype.itemsize - 1))
-    return None
-
-
-MAX_ABS_SAMPLE = 1e4
-"""Float samples beyond +/- this (80 dB above full scale), NaN and infinities are damage, not
-signal: a damaged float file may hold any float32, and squares of 3e38 overflow the
-correlators' float32 sums. They are erased (set to 0), like a drop-out; clipping them instead
-would leave bursts of enormous energy that swamp the level estimates of nearby bursts."""
-
-
-def _sanitize(x: np.ndarray) -> None:
-    """In place: set NaN, infinities and samples beyond +/-``MAX_ABS_SAMPLE`` to 0."""
-    # One reduction in the common case; NaN fails the comparison, so it is caught too.
-    if not np.max(np.abs(x), initial=0.0) <= MAX_ABS_SAMPLE:
-        with np.errstate(invalid="ignore"):
-            x[~(np.abs(x) <= MAX_ABS_SAMPLE)] = 0.0
-
-
 def as_mono_float(block: np.ndarray) -> np.ndarray:
-    """Convert ``[n]`` or ``[n, channels]`` samples of any numeric dtype to ``float32[n]``.
-
-    Integer PCM is scaled by its full scale (``int16`` by 32768, ``uint8`` offset by 128);
-    channels are averaged.
+    """Convert ``[n]`` or ``[n, channels]`` samples of any numeric dtype to ``float32[n]``
+    by the project's one cleaning policy (:func:`eas_encoder.pcm.clean_mono`).
 
     Raises:
         DecodeError: field ``samples`` for non-numeric or more than 2-D input.
     """
-    a = np.asarray(block)
-    if a.ndim == 0 or a.ndim > 2:
-        raise DecodeError("must be [n] or [n, channels] samples", field="samples",
-                          value=f"shape {a.shape}")
-    if a.dtype.kind == "u":
-        half = 2.0 ** (8 * a.dtype.itemsize - 1)
-        a = (a.astype(np.float32) - half) / half
-    elif a.dtype.kind == "i":
-        scale = np.float32(2.0 ** -(8 * a.dtype.itemsize - 1))
-        a = a.astype(np.float32)
-        a *= scale
-    elif a.dtype.kind == "f":
-        with np.errstate(over="ignore"):  # beyond float32 -> inf, zeroed by _sanitize below
-            a = a.astype(np.float32, copy=False)
-    elif a.dtype.kind == "b":
-        a = a.astype(np.float32)
-    else:
-        raise DecodeError("must be numeric audio samples", field="samples", value=str(a.dtype))
-    if a.ndim == 2:
-        with np.errstate(over="ignore", invalid="ignore"):  # inf/NaN channels: as above
-            a = a.mean(axis=1, dtype=np.float32) if a.shape[1] != 1 else a[:, 0]
-    a = np.array(a, dtype=np.float32)
-    _sanitize(a)
-    return a
+    try:
+        return clean_mono(block)
+    except ValueError as exc:
+        raise DecodeError(str(exc).removeprefix("samples "), field="samples") from None
 
 
 class _MonoReceiver:
@@ -160,14 +117,14 @@ class _MonoReceiver:
                               field="stream")
         a = np.asarray(block)
         if a.ndim == 1 and a.dtype.kind in "if":
-            x, scale = a, _full_scale(a.dtype)       # converted while copying, below
+            x, scale = a, full_scale(a.dtype)        # converted while copying, below
         else:
             x, scale = as_mono_float(a), None
         pos = 0
         while pos < len(x):
             take = min(len(x) - pos, self._chunk - self._fill)
             dest = self._buf[self._fill:self._fill + take]
-            # float64 beyond float32's range becomes inf in the cast; _sanitize zeroes it
+            # float64 beyond float32's range becomes inf in the cast; erase_damage zeroes it
             # just below, so the overflow is expected, not worth a RuntimeWarning.
             with np.errstate(over="ignore", invalid="ignore"):
                 if scale is not None:   # convert and scale in one pass over the block
@@ -176,7 +133,7 @@ class _MonoReceiver:
                 else:
                     np.copyto(dest, x[pos:pos + take], casting="unsafe")
             if x.dtype.kind == "f":
-                _sanitize(dest)
+                erase_damage(dest)
             self._fill += take
             pos += take
             if self._fill == self._chunk:
@@ -292,13 +249,7 @@ class Receiver:
 
     def __init__(self, fs: int | float, *, single_burst: bool = False, bursts: bool = False,
                  min_confidence: float | None = None) -> None:
-        if isinstance(fs, float) and fs.is_integer():
-            fs = int(fs)
-        if isinstance(fs, bool) or not isinstance(fs, int | np.integer) or not (
-                MIN_SAMPLE_RATE <= fs <= MAX_SAMPLE_RATE):
-            raise DecodeError(f"must be a whole number of Hz from {MIN_SAMPLE_RATE} to "
-                              f"{MAX_SAMPLE_RATE}", field="rate", value=fs)
-        self.fs = int(fs)
+        self.fs = check_rate(fs, RateRole.DECODING)
         self._options = {"single_burst": single_burst, "bursts": bursts,
                          "min_confidence": min_confidence}
         self._mix = _MonoReceiver(self.fs, single_burst=single_burst, bursts=bursts,

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import EncodeError
+from ..pcm import RateRole, check_rate
 from .waveform import (
     BAUD_EXACT,
     MARK_CYCLES_PER_BIT,
-    MAX_SAMPLE_RATE,
-    MIN_SAMPLE_RATE,
     PREAMBLE,
     SPACE_CYCLES_PER_BIT,
 )
@@ -26,21 +24,13 @@ __all__ = ["bytes_to_bits", "afsk", "burst", "burst_samples", "check_sample_rate
 
 
 def check_sample_rate(fs: int | float) -> int:
-    """Validate an output sample rate in Hz (integer, 8000 to 192000); return it.
+    """Validate an output sample rate in Hz (8000 to 192000, the modulating role); return it.
 
     Raises:
-        EncodeError: field ``rate``.
+        SampleRateError: field ``rate`` (an :class:`EncodeError`); see
+            :func:`eas_encoder.pcm.check_rate`.
     """
-    if isinstance(fs, bool) or not isinstance(fs, int | np.integer):
-        if isinstance(fs, float) and fs.is_integer():
-            fs = int(fs)
-        else:
-            raise EncodeError("must be a whole number of Hz", field="rate", value=fs)
-    fs = int(fs)
-    if not MIN_SAMPLE_RATE <= fs <= MAX_SAMPLE_RATE:
-        raise EncodeError(f"must be {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz (the 2083 Hz "
-                          "mark tone needs the Nyquist margin)", field="rate", value=fs)
-    return fs
+    return check_rate(fs, RateRole.MODULATING)
 
 
 def bytes_to_bits(data: bytes) -> np.ndarray:
