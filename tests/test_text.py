@@ -46,7 +46,8 @@ def test_article():
 
 def test_unknown_zone_is_an_error():
     with pytest.raises(EncodeError) as exc:
-        crawl_text("ZCZC-EAS-RWT-008014+0015-3170123-WCOL    -", tz="Mars/Olympus")
+        crawl_text("ZCZC-EAS-RWT-008014+0015-3170123-WCOL    -", tz="Mars/Olympus",
+                   reference=REF)
     assert exc.value.field == "tz"
 
 
@@ -65,7 +66,7 @@ def test_length_limit_error_and_truncation():
 
 def test_bad_header_is_a_header_error():
     with pytest.raises(HeaderError):
-        crawl_text("ZCZC-nonsense")
+        crawl_text("ZCZC-nonsense", reference=REF)
 
 
 def test_times_always_carry_their_zone():

@@ -108,7 +108,7 @@ def article(word: str) -> str:
 
 
 def crawl_text(header: Header | str, *, tz: str | tzinfo | None = None,
-               reference: datetime | None = None, max_length: int | None = None,
+               reference: datetime, max_length: int | None = None,
                truncate: bool = False, show_zone: bool = True) -> str:
     """The visual-message sentence for a SAME header (47 CFR 11.51(d), DASDEC/ECIG form).
 
@@ -116,8 +116,8 @@ def crawl_text(header: Header | str, *, tz: str | tzinfo | None = None,
         header: a :class:`~eas_encoder.same.header.Header` or its wire text ``ZCZC-...-``
             (parsed leniently, so unknown codes are shown rather than refused).
         tz: the station's IANA time zone; ``None`` = UTC.
-        reference: a timezone-aware time near the issue time, to infer the year (the header
-            carries none); default now.
+        reference: a timezone-aware time near the issue time (the caller's now, or the CAP
+            alert's ``sent``), to infer the year the header does not carry.
         max_length: longest allowed sentence in characters; ``None`` = no limit.
         truncate: when the sentence is longer than ``max_length``, replace trailing locations
             by "and N more areas" instead of raising.

@@ -264,7 +264,7 @@ def alert_to_same(alert: Alert, *, station: str | None = None,
                          info.effective_language, tuple(found))
 
 
-def message_text(info: Info, header: Header, reference: datetime | None = None, *,
+def message_text(info: Info, header: Header, reference: datetime, *,
                  tz: str | None = None) -> str:
     """The message text of ECIG §2.1.2/§3.6: ``EASText`` verbatim when present, else the
     visual-message sentence built from the header (:func:`eas_encoder.text.crawl_text`, in
@@ -372,7 +372,7 @@ def _profile(event: str) -> tuple[Category, Urgency, Severity, Certainty]:
 
 
 def same_to_alert(header: Header, *, sender: str = "eas-encoder@localhost",
-                  identifier: str | None = None, reference: datetime | None = None,
+                  identifier: str | None = None, reference: datetime,
                   status: Status | str = Status.ACTUAL, language: str = DEFAULT_LANGUAGE,
                   headline: str | None = None, description: str | None = None,
                   instruction: str | None = None, eas_text: str | None = None) -> Alert:

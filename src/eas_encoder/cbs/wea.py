@@ -448,7 +448,7 @@ def _compose_texts(event: str, places: Sequence[str], who: str | None,
 
 
 def wea_from_header(header: object, *, tz: str | tzinfo | None = None,
-                    reference: datetime | None = None, wea_class: WeaClass | str | None = None,
+                    reference: datetime, wea_class: WeaClass | str | None = None,
                     severity: str | None = None, urgency: str | None = None,
                     certainty: str | None = None, text: str | None = None,
                     long_text: str | None = None) -> WeaMessage:
@@ -457,7 +457,7 @@ def wea_from_header(header: object, *, tz: str | tzinfo | None = None,
     Args:
         header: :class:`~eas_encoder.same.header.Header` or its wire text.
         tz: IANA zone for the expiry time in the derived texts (default UTC).
-        reference: time near the issue time, to infer the year (default now).
+        reference: time near the issue time (the caller's now), to infer the year.
         wea_class: override the class of the table.
         severity: override the CAP severity of the table.
         urgency: override the CAP urgency of the table.

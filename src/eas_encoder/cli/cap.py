@@ -343,7 +343,7 @@ def run_to_wav(args: argparse.Namespace) -> int:
 def run_from_same(args: argparse.Namespace) -> int:
     """Write an IPAWS-style CAP alert for the header."""
     header = Header.parse(args.header)
-    reference = parse_issued(args.reference) if args.reference else None
+    reference = parse_issued(args.reference if args.reference else "now")
     alert = same_to_alert(header, sender=args.sender, identifier=args.identifier,
                           reference=reference, status=args.status, language=args.language,
                           headline=args.headline, description=args.description,

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from ..audio import open_stream
 from ..errors import EasError
@@ -137,7 +138,8 @@ def format_event(event: Event, *, describe: bool = False) -> str:
             from ..same.describe import describe_header
 
             line += "\n" + "\n".join("    " + s for s in
-                                     describe_header(event.header).splitlines())
+                                     describe_header(event.header, datetime.now(UTC))
+                                     .splitlines())
         return line
     if kind == "eom":
         return f"EOM     {span} NNNN"
@@ -187,7 +189,7 @@ def _decode_one(args: argparse.Namespace, name: str, show_invalid: bool, many: b
             if args.describe and isinstance(event, HeaderEvent):
                 from ..same.describe import describe_header
 
-                d["description"] = describe_header(event.header)
+                d["description"] = describe_header(event.header, datetime.now(UTC))
             print(json.dumps(d))
         else:
             line = format_event(event, describe=args.describe)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 
 from ..same.describe import describe_header
 from ..same.header import Header
@@ -28,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     if not args.allow_unlisted:
         for code in header.locations:
             check_listed_county(code)
-    print(describe_header(header))
+    print(describe_header(header, datetime.now(UTC)))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..errors import EncodeError
 from ..text import crawl_text
@@ -44,14 +44,15 @@ def add_time_options(p: argparse.ArgumentParser) -> None:
                         "e.g. 2026-03-15T00:00Z")
 
 
-def reference_time(text: str | None) -> datetime | None:
-    """Parse ``--reference``: ISO 8601 with a zone (``Z`` accepted).
+def reference_time(text: str | None) -> datetime:
+    """Parse ``--reference``: ISO 8601 with a zone (``Z`` accepted); absent, the clock's now
+    (the CLI is where the clock is read; the library takes the time as a parameter).
 
     Raises:
         EncodeError: field ``reference`` when unparseable or naive.
     """
     if text is None:
-        return None
+        return datetime.now(UTC)
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

@@ -16,9 +16,14 @@ _CATEGORY = {"national": "national, required", "state_local": "state/local",
              "canada": "Canada only, not in 47 CFR 11.31(e)"}
 
 
-def describe_header(header: Header, reference: datetime | None = None) -> str:
+def describe_header(header: Header, reference: datetime) -> str:
     """Multi-line plain-English text: originator, event, each location by name and state,
-    issue time and end of the valid time period in UTC (year inferred near ``reference``).
+    issue time and end of the valid time period in UTC.
+
+    Args:
+        header: the header to describe.
+        reference: timezone-aware time near the issue time (the caller's now), from which
+            the year the header does not carry is inferred.
     """
     ev = event_codes().get(header.event)
     if ev is None:

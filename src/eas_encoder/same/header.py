@@ -61,16 +61,26 @@ class IssueTime:
         u = when.astimezone(UTC)
         return cls(u.timetuple().tm_yday, u.hour, u.minute)
 
-    def to_datetime(self, reference: datetime | None = None) -> datetime:
-        """Return the UTC datetime nearest ``reference`` (default: now) with this day and time.
+    def to_datetime(self, reference: datetime) -> datetime:
+        """Return the UTC datetime nearest ``reference`` with this day and time.
 
-        Near new year an issue day of 365 received on 2 January belongs to the previous year;
-        day 366 only exists in leap years.
+        Near new year an issue day of 365 received on 2 January belongs to the previous year,
+        and day 001 received on 31 December to the next; day 366 only exists in leap years.
+        The caller supplies ``reference`` (its clock, or a replayed log's time): the library
+        reads no clock, so a replay or a test at New Year gets the year it asks for.
+
+        Args:
+            reference: timezone-aware time near the issue time (a receiver's "now").
 
         Raises:
-            HeaderError: field ``issued`` when no year has this day (e.g. day 000).
+            HeaderError: field ``issued`` when no year has this day (e.g. day 000); field
+                ``reference`` when ``reference`` is naive.
+            TypeError: ``reference`` is not a datetime (``None`` included).
         """
-        ref = reference or datetime.now(UTC)
+        if not isinstance(reference, datetime):
+            raise TypeError("reference must be a datetime near the issue time (the library "
+                            f"reads no clock; pass the caller's now), not {reference!r}")
+        ref = reference
         if ref.tzinfo is None:
             raise HeaderError("reference time must be timezone-aware", field="reference",
                               value=ref.isoformat())
@@ -317,12 +327,16 @@ class Header:
                    allow_unlisted=allow_unlisted)
 
     # -- derived values --------------------------------------------------------------------
-    def issued_at(self, reference: datetime | None = None) -> datetime:
-        """Issue time as a UTC datetime, year inferred nearest ``reference`` (default now)."""
+    def issued_at(self, reference: datetime) -> datetime:
+        """Issue time as a UTC datetime, year inferred nearest ``reference`` (the caller's
+        now; see :meth:`IssueTime.to_datetime`).
+        """
         return self.issued.to_datetime(reference)
 
-    def expires_at(self, reference: datetime | None = None) -> datetime:
-        """End of the valid time period: issue time + TTTT (UTC datetime)."""
+    def expires_at(self, reference: datetime) -> datetime:
+        """End of the valid time period: issue time + TTTT (UTC datetime), year inferred
+        nearest ``reference``.
+        """
         return self.issued_at(reference) + self.valid_time
 
     @property
