@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Iterator
@@ -155,7 +154,7 @@ def _create_temporary(path: Path, name: str, field: str, error: type[EasError]
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
         | getattr(os, "O_CLOEXEC", 0)
     for _ in range(16):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.part")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:

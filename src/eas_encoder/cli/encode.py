@@ -37,7 +37,7 @@ TTS_CHUNK_CHARACTERS = 1500
 150 words per minute), so progress can be shown between them."""
 MAX_MESSAGE_SECONDS = 600.0
 """Longest ``--message`` accepted without ``--allow-long``. The transmission is rendered in
-memory (peak about 4 bytes x 4 copies per output sample: 0.45 GB for 10 minutes at 48 kHz,
+memory (measured peak 0.55 GB for 10 minutes at 48 kHz, about 45 MB per further minute:
 2.6 GB for an hour), and a message this long is five times what decoders must record
 (47 CFR 11.33(a)(3)(i)); reading stops at the limit, so a long file is refused cheaply."""
 
