@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from ..audio import open_stream
-from ..errors import EasError
+from ..errors import EasError, SampleRateError
+from ..pcm import RateRole, check_rate
 from ..same.decoder import Event, HeaderEvent, Receiver
 from ..same.locations import is_listed_county
 from ..same.receiver.assembler import MIN_CONFIDENCE
 from ..same.receiver.events import AttentionSignalEvent, BurstEvent, InvalidBurstEvent
-from ..same.waveform import BAUD, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from ..same.waveform import BAUD
 from . import terminal_text
 
 __all__ = ["register", "run", "format_event", "stream_events"]
@@ -71,18 +72,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def input_rate(text: str) -> int:
-    """An ``argparse`` type for ``--rate`` of raw input: whole Hz in the one range every
-    subcommand uses (``MIN_SAMPLE_RATE``-``MAX_SAMPLE_RATE``), whatever the value.
+    """An ``argparse`` type for ``--rate`` of raw input (decode, verify, check): one range for
+    every subcommand, the decoding role of :func:`eas_encoder.pcm.check_rate`, and one message
+    whatever the bad value (a word included).
     """
     try:
-        rate = int(text)
+        value: object = int(text)
     except ValueError:
-        rate = None
-    if rate is None or not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
-        raise argparse.ArgumentTypeError(
-            f"{text}: must be a whole number of Hz from {MIN_SAMPLE_RATE} to "
-            f"{MAX_SAMPLE_RATE} (the 2083 Hz mark tone needs the Nyquist margin)")
-    return rate
+        value = text
+    try:
+        return check_rate(value, RateRole.DECODING)
+    except SampleRateError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: {exc.rule}") from None
 
 
 def probability(text: str) -> float:
