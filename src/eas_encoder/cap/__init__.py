@@ -10,12 +10,12 @@
 """
 
 from . import profiles  # noqa: F401, I001  (registers the cap-cp and cap-au profiles)
-from .bridge import EasActivation, alert_to_same, message_audio, same_to_alert
+from .bridge import EasActivation, alert_to_same, same_to_alert
 from .model import Alert, Area, Info, NamedValue, Resource
 from .rules import Finding, Level, validate
 from .signature import SignatureCheck, Verification, sign, verified_alert, verify
 from .xml import parse, serialize
 
 __all__ = ["Alert", "Info", "Resource", "Area", "NamedValue", "parse", "serialize",
-           "validate", "Finding", "Level", "alert_to_same", "same_to_alert", "message_audio",
+           "validate", "Finding", "Level", "alert_to_same", "same_to_alert",
            "EasActivation", "sign", "verify", "verified_alert", "SignatureCheck", "Verification"]

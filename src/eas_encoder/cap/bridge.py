@@ -12,8 +12,9 @@ that every device makes the *same* EAS message from a given CAP message:
 * the ``info`` in the configured language; only ``Actual``/``Public`` alerts (tests by
   configuration); ``Update`` is a new activation, ``Cancel``/``Ack``/``Error`` make none;
 * message text: ``parameter EASText`` verbatim, else built from the header, ``description``
-  and ``instruction``; message audio: an ``audio/*`` resource (``derefUri`` or a local file),
-  else text-to-speech of that text.
+  and ``instruction``; message audio: an ``audio/*`` resource (the first with ``derefUri``,
+  else the first with a ``uri``), which :mod:`eas_encoder.message` reads at the edge as far
+  as the caller grants, else text-to-speech of that text.
 
 The same checks produce the ``ecig`` profile findings of :func:`eas_encoder.cap.rules.validate`
 (:func:`ecig_findings`), so "validates for ECIG" and "translates" are one piece of logic.
@@ -21,17 +22,9 @@ The same checks produce the ``ecig`` profile findings of :func:`eas_encoder.cap.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-import numpy as np
 
 from ..errors import CapError, EasError
 from ..same.codes import event_codes, event_name, originator_name, originators
@@ -52,10 +45,10 @@ from .model import (
     Status,
     Urgency,
 )
-from .rules import Finding, Level, make_finding
+from .rules import Finding, Level, make_finding, register_profile
 
 __all__ = ["EasActivation", "select_info", "ecig_findings", "alert_to_same", "message_text",
-           "message_audio", "same_to_alert", "DEFAULT_LANGUAGE", "TEST_EVENTS"]
+           "same_to_alert", "DEFAULT_LANGUAGE", "TEST_EVENTS"]
 
 DEFAULT_LANGUAGE = "en-US"
 """Language an EAS device picks when not configured otherwise (CAP 1.2 §3.2.2 default)."""
@@ -70,7 +63,8 @@ class EasActivation:
     """The EAS message a CAP alert translates to.
 
     ``header`` is the SAME header; ``text`` the message text (crawl and TTS source);
-    ``audio`` the ``audio/*`` resource to play, if any; ``info_index`` is 0-based into
+    ``audio`` the ``audio/*`` resource to play if it can be had (in-band first; reading it is
+    :func:`eas_encoder.message.alert_message`'s, at the edge); ``info_index`` is 0-based into
     ``alert.infos``; ``notes`` are the non-fatal findings (e.g. a rounded duration).
     """
 
@@ -171,10 +165,11 @@ def _gather(alert: Alert, index: int, info: Info) -> tuple[_Draft, list[Finding]
                                 f"{minutes / 60:.1f} h; the header says +9930 (99.5 h)"))
         d.minutes = round_up_valid_time(minutes)
     for r, res in enumerate(info.resources, 1):
-        if _is_audio(res) and res.deref_uri is None and _local_path(res.uri, None) is None:
+        if _is_audio(res) and res.deref_uri is None:
             out.append(make_finding("ECIG-AUDIO", f"{p}/resource[{r}]", f"audio {res.uri!r} is "
-                                "neither in-band (derefUri) nor a local file; it is not "
-                                "fetched, text-to-speech is used instead"))
+                                    "not in-band (derefUri): it is read only from a resource "
+                                    "directory or fetched when the caller allows, else "
+                                    "text-to-speech is used"))
     return d, out
 
 
@@ -215,6 +210,9 @@ def ecig_findings(alert: Alert, *, language: str = DEFAULT_LANGUAGE) -> list[Fin
     except CapError as exc:
         return [*out, make_finding("ECIG-INFO", exc.field or "/alert/info", exc.rule)]
     return out + _gather(alert, index, info)[1]
+
+
+register_profile("ecig", (), ecig_findings)
 
 
 def alert_to_same(alert: Alert, *, station: str | None = None,
@@ -258,8 +256,9 @@ def alert_to_same(alert: Alert, *, station: str | None = None,
                        spec=_SPEC)
     header = Header(draft.org, draft.event, draft.locations, draft.minutes, alert.sent,
                     station)
-    audio = next((r for r in info.resources if _is_audio(r)
-                  and (r.deref_uri is not None or _local_path(r.uri, None) is not None)), None)
+    audio = next((r for r in info.resources if _is_audio(r) and r.deref_uri is not None),
+                 None) or next((r for r in info.resources if _is_audio(r)
+                                and (r.uri or "").strip()), None)
     return EasActivation(header, message_text(info, header, alert.sent, tz=tz), audio, index,
                          info.effective_language, tuple(found))
 
@@ -284,56 +283,6 @@ def message_text(info: Info, header: Header, reference: datetime, *,
 
 def _is_audio(res: Resource) -> bool:
     return res.mime_type.strip().lower().startswith("audio/")
-
-
-def _local_path(uri: str | None, base_dir: Path | None) -> Path | None:
-    if not uri:
-        return None
-    parts = urlsplit(uri.strip())
-    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-        return Path(unquote(parts.path))
-    if parts.scheme == "" and not parts.netloc:
-        path = Path(unquote(parts.path))
-        return path if path.is_absolute() or base_dir is None else base_dir / path
-    return None  # remote: devices fetch it, this library deliberately does not
-
-
-def message_audio(activation: EasActivation, fs: int, *, base_dir: str | os.PathLike[str]
-                  | None = None, voice: str | None = None) -> np.ndarray:
-    """The spoken message: the alert's audio resource, else TTS of ``activation.text``.
-
-    Args:
-        activation: from :func:`alert_to_same`.
-        fs: output sample rate, Hz.
-        base_dir: directory that relative resource URIs are resolved against (the alert
-            file's directory).
-        voice: espeak-ng voice; default from the info language (``en-US`` -> ``en-us``).
-
-    Returns:
-        float32[n] mono at ``fs``.
-
-    Raises:
-        CapError: ``derefUri`` not base64; AudioError: audio content unreadable;
-        EncodeError: TTS needed but espeak-ng missing.
-    """
-    from ..audio import read_audio, resample, to_mono
-    from ..speech import synthesize
-
-    res = activation.audio
-    if res is not None:
-        if res.deref_uri is not None:
-            try:
-                data = base64.b64decode(re.sub(r"\s+", "", res.deref_uri), validate=True)
-            except (binascii.Error, ValueError):
-                raise CapError("is not valid base64", field="resource/derefUri",
-                               spec="CAP 1.2 §3.2.3") from None
-            samples, rate = read_audio(io.BytesIO(data))
-        else:
-            path = _local_path(res.uri, Path(base_dir) if base_dir is not None else None)
-            samples, rate = read_audio(path)  # type: ignore[arg-type]
-        return resample(to_mono(samples), rate, fs)
-    lang = activation.language.lower()
-    return synthesize(activation.text, fs, voice=voice or lang)
 
 
 # --- SAME -> CAP ----------------------------------------------------------------------------

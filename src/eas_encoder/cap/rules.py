@@ -152,7 +152,8 @@ RULES: dict[str, Rule] = {r.rule_id: r for r in (
          "after de-duplication"),
     Rule("ECIG-EXPIRES", _E, _EC, "expires present and later than sent (valid time)"),
     Rule("ECIG-DURATION", _W, _EC + "; 47 CFR 11.31(c)", "expires - sent fits +9930"),
-    Rule("ECIG-AUDIO", _W, _EC + " §2.1.1", "audio resource is in-band or a local file"),
+    Rule("ECIG-AUDIO", _W, _EC + " §2.1.1", "audio resource is in-band (derefUri); another "
+         "is read only as the caller allows"),
 )}
 
 PROFILES = ("cap", "ipaws", "ecig")
@@ -265,14 +266,9 @@ def validate(source: object, profile: str = "cap") -> list[Finding]:
             findings.append(make_finding("CAP-MODEL", exc.field or "/alert",
                                      f"{exc}; {profile} profile rules not applied"))
             return _bounded(findings)
-        if profile == "ipaws":
-            findings += _ipaws(alert)
-        elif profile in _PROFILE_CHECKS:
-            findings += _PROFILE_CHECKS[profile](alert)
-        else:
-            from .bridge import ecig_findings  # bridge builds on this module
-
-            findings += ecig_findings(alert)
+        # ecig is registered by eas_encoder.cap.bridge, which builds on this module (importing
+        # any eas_encoder.cap module runs the package's __init__, which imports the bridge).
+        findings += _ipaws(alert) if profile == "ipaws" else _PROFILE_CHECKS[profile](alert)
     return _bounded(findings)
 
 

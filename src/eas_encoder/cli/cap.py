@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import FORMATS, write_audio
-from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, message_audio, same_to_alert
+from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, same_to_alert
 from ..cap.model import DSIG_NS, Alert
 from ..cap.rules import PROFILES, Level, validate
 from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
 from ..cap.xml import DEFAULT_MAX_BYTES, parse, serialize
 from ..errors import CapError, HeaderError
 from ..fileio import write_output
+from ..message import DEFAULT_RESOURCE_BYTES, ResourcePolicy, alert_message
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
@@ -94,6 +95,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="accept an audio resource that itself contains a SAME header or EOM")
     w.add_argument("--no-message", action="store_true",
                    help="header, attention signal and EOM only (no audio or TTS message)")
+    w.add_argument("--resource-dir", metavar="DIR",
+                   help="directory whose regular files the alert's relative or file: audio "
+                        "resource may name (default: no local file is read)")
+    w.add_argument("--fetch-resources", action="store_true",
+                   help=f"fetch an http(s) audio resource (10 s timeout, "
+                        f"{DEFAULT_RESOURCE_BYTES // 2**20} MiB cap; default: not fetched)")
     w.set_defaults(func=run_to_wav)
 
     f = cap_sub.add_parser("from-same", help="build an IPAWS-style CAP alert from a header")
@@ -312,7 +319,11 @@ def run_to_wav(args: argparse.Namespace) -> int:
     check_format_matches_name(args.output, args.format)
     alert = load_alert(args, _read(args.file))
     act, signature_notes = _activation(args, alert)
-    base = None if args.file == "-" else Path(args.file).resolve().parent
+    if args.resource_dir is not None and not Path(args.resource_dir).is_dir():
+        raise CapError("is not a directory", field="--resource-dir", value=args.resource_dir)
+    policy = ResourcePolicy(resource_dir=None if args.resource_dir is None
+                            else Path(args.resource_dir), fetch=args.fetch_resources)
+    source, note = "none", ""
     message: np.ndarray | None
     if args.languages and not args.no_message:
         from ..multilingual import multilingual_message
@@ -322,17 +333,22 @@ def run_to_wav(args: argparse.Namespace) -> int:
                                        tz=args.tz)
         act = replace(act, audio=None)
     else:
-        message = None if args.no_message else message_audio(act, args.rate, base_dir=base,
-                                                             voice=args.voice)
+        message = None
+        if not args.no_message:
+            spoken = alert_message(act, args.rate, policy=policy, voice=args.voice)
+            message, source, note = spoken.samples, spoken.source, spoken.note
     if message is not None:
-        if act.audio and not args.allow_nested:
+        if source == "audio resource" and act.audio is not None and not args.allow_nested:
             check_not_nested(message, args.rate, act.audio.resource_desc or "audio resource")
         warn_if_long(len(message) / args.rate)
     tx = encode_transmission(act.header, fs=args.rate, attention=args.attention,
                              attention_seconds=args.attention_seconds, message=message,
                              level_dbfs=args.level)
     write_audio(args.output, tx.samples, tx.fs, format=args.format)
-    source = "none" if message is None else ("audio resource" if act.audio else "TTS")
+    if args.languages and message is not None:
+        source = "TTS"
+    if note:
+        print(f"note: {note}; text-to-speech used", file=sys.stderr)
     print(f"{'<stdout>' if args.output == '-' else args.output}: {tx.duration:.2f} s at "
           f"{tx.fs} Hz, message {source}, {act.header}", file=sys.stderr)
     for note in signature_notes:

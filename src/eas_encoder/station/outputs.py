@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 
 from ..audio import read_audio, resample, to_mono, write_audio
-from ..cap.bridge import EasActivation, message_audio
+from ..cap.bridge import EasActivation
 from ..errors import EasError
+from ..message import alert_message
 from ..same.transmission import encode_transmission
 from .actions import RelayPlan, RunHooks
 
@@ -95,12 +96,13 @@ def render_relay(plan: RelayPlan, *, fs: int = RELAY_SAMPLE_RATE, language: str 
             res = None
         act = EasActivation(plan.header, plan.text or "", res, 0, language)
         try:
-            message = message_audio(act, fs) if res is not None or plan.text else None
+            message = (alert_message(act, fs).samples if res is not None or plan.text
+                       else None)
         except EasError:
             if res is None or not plan.text:
                 raise
-            message = message_audio(EasActivation(plan.header, plan.text, None, 0, language),
-                                    fs)
+            message = alert_message(EasActivation(plan.header, plan.text, None, 0, language),
+                                    fs).samples
     tx = encode_transmission(plan.header, fs=fs,
                              attention="eas" if plan.attention else "none",
                              attention_seconds=plan.attention_seconds, message=message)
