@@ -235,8 +235,11 @@ class EtwsPrimary:
         """The 6-octet notification, or 56 with the warning security information."""
         warning = ((int(self.warning_type) << 9) | (self.emergency_user_alert << 8)
                    | (self.popup << 7))
-        head = ETWS_PRIMARY.pack({"serial_number": self.serial_number.raw,
-                                  "message_identifier": self.message_identifier,
+        serial, identifier = self.serial_number, self.message_identifier
+        # __post_init__ fills both when they are not given.
+        assert serial is not None and identifier is not None
+        head = ETWS_PRIMARY.pack({"serial_number": serial.raw,
+                                  "message_identifier": identifier,
                                   "warning_type": warning})
         return head + (self.warning_security_information or b"")
 
@@ -274,9 +277,10 @@ def decode_primary(pdu: bytes, *, strict: bool = False) -> EtwsPrimary:
         deviations.append(Deviation("security-information-length",
                                     "warning security information", ETWS_PRIMARY.octets,
                                     text, "3GPP TS 23.041 §9.4.1.3.5"))
-    warning = f["warning_type"]
+    warning = f.integer("warning_type")
     return EtwsPrimary(warning >> 9, bool(warning & 0x100), bool(warning & 0x80),
-                       SerialNumber.from_raw(f["serial_number"]), f["message_identifier"],
+                       SerialNumber.from_raw(f.integer("serial_number")),
+                       f.integer("message_identifier"),
                        rest or None, tuple(deviations))
 
 

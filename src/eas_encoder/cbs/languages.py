@@ -31,10 +31,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import CbsError
 from .pdu import MAX_PAGES, CbsMessage, SerialNumber
 from .wea import WeaClass, cap_wea_class, message_identifier
+
+if TYPE_CHECKING:
+    from ..cap.model import Alert, Info
 
 __all__ = ["EU_INFO_IDENTIFIER", "LanguageBroadcast", "cap_to_cbs", "eu_alert_identifier",
            "info_text"]
@@ -62,7 +66,7 @@ class LanguageBroadcast:
     truncated: bool = False
 
 
-def info_text(info: object) -> str:
+def info_text(info: Info) -> str:
     """The text an ``info`` sends: ``CMAMlongtext``, else ``CMAMtext``, else headline,
     description and instruction joined by spaces.
 
@@ -135,7 +139,7 @@ def _fit(text: str, mid: int, serial: SerialNumber, lang: str, max_pages: int,
                                 max_pages=max_pages), True
 
 
-def cap_to_cbs(alert: object, *, scheme: str = "cmas", languages: Sequence[str] | None = None,
+def cap_to_cbs(alert: Alert, *, scheme: str = "cmas", languages: Sequence[str] | None = None,
                serial_number: SerialNumber | None = None, max_pages: int = MAX_PAGES,
                truncate: bool = False,
                wea_class: WeaClass | str | None = None) -> list[LanguageBroadcast]:
@@ -162,7 +166,7 @@ def cap_to_cbs(alert: object, *, scheme: str = "cmas", languages: Sequence[str] 
     if not infos:
         raise CbsError("has no <info>: nothing to send", field="alert",
                        value=alert.identifier, spec=SPEC)
-    by_lang: dict[str, object] = {}
+    by_lang: dict[str, Info] = {}
     for info in infos:
         by_lang.setdefault(_two_letters(info.effective_language), info)
     if languages is None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 __all__ = [
     "Field",
     "Layout",
+    "Values",
     "GSM_PAGE",
     "UMTS_HEADER",
     "UMTS_PAGE",
@@ -65,6 +66,31 @@ class Field:
         """
         raw = pdu[base + self.offset:base + self.end]
         return int.from_bytes(raw, "big") if self.unsigned else bytes(raw)
+
+
+class Values(dict[str, int | bytes]):
+    """Field values read by :meth:`Layout.unpack`, by field name, with typed access.
+
+    A field is an int when its row is ``unsigned``, else octets; :meth:`integer` and
+    :meth:`octets` return it as that type.
+
+    Raises:
+        TypeError: (from the accessors) a field read as the other type, a table fault.
+    """
+
+    def integer(self, name: str) -> int:
+        """The unsigned field ``name`` as an int."""
+        value = self[name]
+        if not isinstance(value, int):
+            raise TypeError(f"{name} is not an unsigned field")
+        return value
+
+    def octets(self, name: str) -> bytes:
+        """The octet field ``name`` as bytes."""
+        value = self[name]
+        if not isinstance(value, bytes):
+            raise TypeError(f"{name} is not an octet field")
+        return value
 
 
 @dataclass(frozen=True)
@@ -131,11 +157,11 @@ class Layout:
                 out += value
         return bytes(out)
 
-    def unpack(self, pdu: bytes, base: int = 0) -> dict[str, int | bytes]:
+    def unpack(self, pdu: bytes, base: int = 0) -> Values:
         """Every field of the layout read from ``pdu[base:]``; the caller checked the length
         (at least ``base + octets``).
         """
-        return {f.name: f.read(pdu, base) for f in self.fields}
+        return Values((f.name, f.read(pdu, base)) for f in self.fields)
 
     def rows(self) -> list[dict[str, object]]:
         """The table as JSON-ready rows (for documentation and ``cbs decode --layout``)."""

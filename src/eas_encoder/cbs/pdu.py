@@ -579,23 +579,24 @@ def decode_gsm_page(pdu: bytes, *, strict: bool = False) -> GsmPage:
     f = GSM_PAGE.unpack(pdu.ljust(GSM_PAGE.octets, b"\0"))
     f["content"] = pdu[content.offset:]
     param = GSM_PAGE["page_parameter"]
-    page, total = f["page_parameter"] >> 4, f["page_parameter"] & 0x0F
+    page_parameter = f.integer("page_parameter")
+    page, total = page_parameter >> 4, page_parameter & 0x0F
     if page > total and total:
         raise CbsError(f"page {page} of {total} is not a page of a 1-15 page message",
-                       field=param.label, value=f"0x{f['page_parameter']:02X}",
+                       field=param.label, value=f"0x{page_parameter:02X}",
                        position=param.offset, spec=param.clause)
     if total == 0 or page == 0:
         _deviate(deviations, "page-number-zero", param.label, param.offset,
-                 f"page parameter 0x{f['page_parameter']:02X} (page {page} of {total}) read "
+                 f"page parameter 0x{page_parameter:02X} (page {page} of {total}) read "
                  "as page 1 of 1", param.clause)
         page, total = 1, 1
-    coding = parse_dcs(f["data_coding_scheme"])
-    text, language = _decode_content(f["content"], coding, content.offset,
+    coding = parse_dcs(f.integer("data_coding_scheme"))
+    text, language = _decode_content(f.octets("content"), coding, content.offset,
                                      GSM_PAGE["data_coding_scheme"].offset,
                                      deviations=deviations)
-    return GsmPage(SerialNumber.from_raw(f["serial_number"]), f["message_identifier"],
-                   f["data_coding_scheme"], page, total, language, text,
-                   tuple(deviations or ()))
+    return GsmPage(SerialNumber.from_raw(f.integer("serial_number")),
+                   f.integer("message_identifier"), f.integer("data_coding_scheme"), page,
+                   total, language, text, tuple(deviations or ()))
 
 
 def decode_gsm(pdus: Sequence[bytes], *, strict: bool = False) -> CbsMessage:
@@ -609,7 +610,7 @@ def decode_gsm(pdus: Sequence[bytes], *, strict: bool = False) -> CbsMessage:
             together, naming the page (``position`` = index in ``pdus``).
     """
     if isinstance(pdus, bytes | bytearray | memoryview):
-        pdus = [pdus]
+        pdus = [bytes(pdus)]
     if not pdus:
         raise ValueError("no pages given")
     decoded = [decode_gsm_page(p, strict=strict) for p in pdus]
@@ -654,11 +655,12 @@ def decode_umts(pdu: bytes, *, strict: bool = False) -> CbsMessage:
                        f"{UMTS_HEADER.octets + UMTS_PAGE.octets}", field="pdu",
                        position=len(pdu), spec=UMTS_HEADER.clause)
     f = UMTS_HEADER.unpack(pdu)
-    if f["message_type"] != UMTS_MESSAGE_TYPE_CBS:
+    message_type = f.integer("message_type")
+    if message_type != UMTS_MESSAGE_TYPE_CBS:
         mt = UMTS_HEADER["message_type"]
         raise CbsError("must be 1 (CBS message)", field=mt.label,
-                       value=f"0x{f['message_type']:02X}", position=mt.offset, spec=mt.clause)
-    count = f["number_of_pages"]
+                       value=f"0x{message_type:02X}", position=mt.offset, spec=mt.clause)
+    count = f.integer("number_of_pages")
     npf = UMTS_HEADER["number_of_pages"]
     if not 1 <= count <= MAX_PAGES:
         raise CbsError(f"must be 1-{MAX_PAGES}", field=npf.label, value=count,
@@ -667,7 +669,7 @@ def decode_umts(pdu: bytes, *, strict: bool = False) -> CbsMessage:
     if len(pdu) < expected:
         raise CbsError(f"is {len(pdu)} octets; {count} page(s) make {expected}",
                        field="pdu", position=len(pdu), spec=npf.clause)
-    coding = parse_dcs(f["data_coding_scheme"])
+    coding = parse_dcs(f.integer("data_coding_scheme"))
     deviations: list[Deviation] | None = None if strict else []
     area = None
     if len(pdu) > expected:
@@ -687,19 +689,20 @@ def decode_umts(pdu: bytes, *, strict: bool = False) -> CbsMessage:
     for i in range(count):
         start = UMTS_HEADER.octets + i * UMTS_PAGE.octets
         page = UMTS_PAGE.unpack(pdu, start)
-        used = page["length"]
+        used = page.integer("length")
         if used > PAGE_OCTETS:
             raise CbsError(f"page {i + 1} length must be 0-{PAGE_OCTETS}",
                            field="CBS-Message-Information-Length", value=used,
                            position=start + length.offset, spec=length.clause)
-        text, lang = _decode_content(page["content"], coding,
+        text, lang = _decode_content(page.octets("content"), coding,
                                      start + UMTS_PAGE["content"].offset,
                                      UMTS_HEADER["data_coding_scheme"].offset, used,
                                      deviations)
         language = language or lang
         texts.append(text)
-    return CbsMessage(f["message_identifier"], SerialNumber.from_raw(f["serial_number"]),
-                      f["data_coding_scheme"], tuple(texts), language,
+    return CbsMessage(f.integer("message_identifier"),
+                      SerialNumber.from_raw(f.integer("serial_number")),
+                      f.integer("data_coding_scheme"), tuple(texts), language,
                       deviations=tuple(deviations or ()), warning_area=area)
 
 

@@ -33,8 +33,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import CbsError
+
+if TYPE_CHECKING:
+    from ..cap.model import Info
 
 __all__ = [
     "Polygon",
@@ -261,7 +265,7 @@ class WarningArea:
         return out
 
 
-def warning_area_from_cap(infos: Iterable[object], *,
+def warning_area_from_cap(infos: Iterable[Info], *,
                           maximum_wait_time: int | None = None) -> WarningArea:
     """The warning area of CAP ``info`` blocks: every ``area/polygon`` and ``area/circle``
     (CAP 1.2 §3.2.4), in document order, the closing vertex of each polygon left out.

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -38,6 +39,9 @@ from ..specs_data import read_table
 from ..text import article, clock_time, fit_list, load_zone, location_name
 from .pdu import CbsMessage, SerialNumber
 from .wac import WarningArea, warning_area_from_shapes
+
+if TYPE_CHECKING:
+    from ..cap.model import Alert, Info
 
 __all__ = [
     "WEA_SHORT_LIMIT",
@@ -495,12 +499,12 @@ def wea_from_header(header: object, *, tz: str | tzinfo | None = None,
                       notes=tuple(notes))
 
 
-def _cap_parameter(info: object, name: str) -> tuple[str, ...]:
+def _cap_parameter(info: Info, name: str) -> tuple[str, ...]:
     # NWS documentation spells one example valueName "CMAMText": match case-insensitively.
     return tuple(p.value for p in info.parameters if p.value_name.lower() == name.lower())
 
 
-def _info_texts(info: object, language: str, zone: tzinfo,
+def _info_texts(info: Info, language: str, zone: tzinfo,
                 notes: list[str]) -> WeaText | None:
     """Texts of one CAP ``info``: CMAMtext/CMAMlongtext, else a headline of at most 90
     characters, else (English only) a derived text; ``None`` when nothing fits.
@@ -554,7 +558,7 @@ def _class_for_status(cls: WeaClass, status: str, *, explicit: bool,
                    field="status", value=status, spec="CAP 1.2 §3.2.1; 47 CFR 10.350")
 
 
-def cap_wea_class(alert: object, primary: object, wea_class: WeaClass | str | None = None,
+def cap_wea_class(alert: Alert, primary: Info, wea_class: WeaClass | str | None = None,
                   notes: list[str] | None = None) -> WeaClass:
     """The WEA class of a CAP alert: ``wea_class`` if given, else parameter ``WEAHandling``,
     else the SAME ``eventCode`` through ``specs/cmas_same_events.csv``, else Imminent Threat;
@@ -582,7 +586,7 @@ def cap_wea_class(alert: object, primary: object, wea_class: WeaClass | str | No
                              notes=notes)
 
 
-def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
+def wea_from_cap(alert: Alert, *, tz: str | tzinfo | None = None,
                  wea_class: WeaClass | str | None = None) -> WeaMessage:
     """WEA message from a CAP 1.2 alert in the IPAWS profile.
 
@@ -611,7 +615,7 @@ def wea_from_cap(alert: object, *, tz: str | tzinfo | None = None,
     if str(alert.msg_type) == "Cancel":
         raise CbsError("Cancel messages are not turned into WEA text by this library",
                        field="msgType", value="Cancel", spec=SPEC_CAP)
-    by_lang: dict[str, object] = {}
+    by_lang: dict[str, Info] = {}
     for info in infos:
         by_lang.setdefault(info.effective_language.split("-")[0].lower(), info)
     primary_lang = "en" if "en" in by_lang else next(iter(by_lang))
