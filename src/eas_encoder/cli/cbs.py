@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from ..cbs.etws import (
     EtwsPrimary,
@@ -14,7 +15,7 @@ from ..cbs.etws import (
     etws_info,
     etws_serial_number,
 )
-from ..cbs.pdu import CbsMessage, Deviation, SerialNumber, parse_dcs
+from ..cbs.pdu import CbsMessage, Deviation, GeographicalScope, SerialNumber, parse_dcs
 from ..cbs.wac import Circle, WarningArea
 from ..cbs.wea import describe_identifier
 from ..errors import CbsError
@@ -221,6 +222,8 @@ def _etws_fields(msg: CbsMessage | EtwsPrimary) -> dict[str, object] | None:
 def describe_primary(msg: EtwsPrimary) -> dict[str, object]:
     """JSON-ready fields of a decoded ETWS primary notification."""
     sn = msg.serial_number
+    # EtwsPrimary.__post_init__ fills the serial number when not given.
+    assert sn is not None
     security = msg.warning_security_information
     return {
         "format": "etws-primary",
@@ -297,9 +300,9 @@ def run_decode(args: argparse.Namespace) -> int:
     print(f"format: {fields['format']}")
     print(f"message identifier: {msg.message_identifier} "
           f"({fields['message_identifier_hex']}){cmas}")
-    print(f"serial number: {fields['serial_number']['raw_hex']} (geographical scope "
-          f"{sn.geographical_scope.name}, message code {sn.message_code}, update number "
-          f"{sn.update_number})")
+    print(f"serial number: 0x{sn.raw:04X} (geographical scope "
+          f"{GeographicalScope(sn.geographical_scope).name}, message code {sn.message_code}, "
+          f"update number {sn.update_number})")
     print(f"data coding scheme: {fields['dcs_hex']} ({coding.alphabet}, language "
           f"{msg.language or 'unspecified'})")
     print(f"pages: {len(msg.pages)}")
@@ -330,11 +333,13 @@ def _print_primary(args: argparse.Namespace, msg: EtwsPrimary) -> int:
         print(json.dumps(fields, ensure_ascii=False))
         return 0
     sn = msg.serial_number
+    # EtwsPrimary.__post_init__ fills the serial number when not given.
+    assert sn is not None
     print("format: etws-primary")
     print(f"message identifier: {msg.message_identifier} ({fields['message_identifier_hex']})")
-    print(f"serial number: {fields['serial_number']['raw_hex']} (geographical scope "
-          f"{sn.geographical_scope.name}, message code {sn.message_code}, update number "
-          f"{sn.update_number})")
+    print(f"serial number: 0x{sn.raw:04X} (geographical scope "
+          f"{GeographicalScope(sn.geographical_scope).name}, message code {sn.message_code}, "
+          f"update number {sn.update_number})")
     _print_etws(fields["etws"])
     security = fields["warning_security_information"]
     print(f"warning security information: {security or 'none'}")
@@ -363,7 +368,7 @@ def run_from_cap(args: argparse.Namespace) -> int:
             raise CapError(f"cannot be read ({exc.strerror})", field="file",
                            value=args.file) from None
     langs = [x.strip() for x in args.language.split(",")] if args.language else None
-    out = []
+    out: list[dict[str, Any]] = []  # JSON rows, printed below as well
     for b in cap_to_cbs(parse(data), scheme=args.scheme, languages=langs,
                         max_pages=args.max_pages, truncate=args.truncate):
         msg = b.message

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from ..cbs.etws import EtwsPrimary, decode_broadcast
 from ..cbs.gsm7 import is_gsm7, unpack_septets
 from ..cbs.layout import GSM_PAGE
-from ..cbs.pdu import GSM_PDU_OCTETS, CbsMessage, parse_dcs
+from ..cbs.pdu import GSM_PDU_OCTETS, CbsMessage, GeographicalScope, parse_dcs
 from ..errors import CbsError
 from .report import Finding, finding
 from .rules import FAIL, PASS, VERDICTS, WARN
@@ -172,18 +172,19 @@ def check_pdus(pdus: Sequence[bytes]) -> CbsReport:
         where = f"octet {d.position}" if d.position is not None else d.field
         rep.findings.append(finding(rule, where, d.text, verdict=FAIL,
                                     note=f"{d.id}; handsets accept it"))
-    name, verdict = identifier_range(msg.message_identifier)
+    mid, sn = msg.message_identifier, msg.serial_number
+    # EtwsPrimary.__post_init__ fills the serial number and identifier when not given.
+    assert mid is not None and sn is not None
+    scope = GeographicalScope(sn.geographical_scope).name
+    name, verdict = identifier_range(mid)
     rep.findings.append(finding("CBS.MESSAGE_IDENTIFIER", "message",
-                                f"{msg.message_identifier} (0x{msg.message_identifier:04X}): "
-                                f"{name}", verdict=verdict))
-    sn = msg.serial_number
-    rep.summary = {"message identifier": f"{msg.message_identifier} "
-                                         f"(0x{msg.message_identifier:04X})",
+                                f"{mid} (0x{mid:04X}): {name}", verdict=verdict))
+    rep.summary = {"message identifier": f"{mid} (0x{mid:04X})",
                    "serial number": f"0x{sn.raw:04X} (geographical scope "
-                                    f"{sn.geographical_scope.name}, message code "
+                                    f"{scope}, message code "
                                     f"{sn.message_code}, update {sn.update_number})"}
     rep.findings.append(finding("CBS.SERIAL_NUMBER", "message",
-                                f"scope {sn.geographical_scope.name}, code {sn.message_code}, "
+                                f"scope {scope}, code {sn.message_code}, "
                                 f"update {sn.update_number}", verdict=PASS))
     if isinstance(msg, EtwsPrimary):
         rep.summary["kind"] = "ETWS primary notification"
