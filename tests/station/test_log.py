@@ -159,8 +159,11 @@ def test_weekly_report_lists_received_sent_and_missed_with_reasons(log: StationL
     text = format_report(rep, cfg)
     assert "LP2 off the air for repair (recorded by bob)" in text
     assert "IPAWS        RWT  REASON: ____" in text
-    # Not over yet: nothing listed as missed.
-    assert weekly_report(log, cfg, "2026-W48", now=T0).missed == ()
+    # Not over yet: the same gaps, titled as not received yet.
+    early = weekly_report(log, cfg, "2026-W48", now=T0)
+    assert not early.complete and len(early.missed) == len(rep.missed)
+    assert "Not received yet" in format_report(early, cfg)
+    assert "(2026-11-23 00:00 to 2026-11-29 23:59 UTC)" in text
     with pytest.raises(LogError, match="ISO week"):
         weekly_report(log, cfg, "2026-48")
     with pytest.raises(LogError, match="empty"):

@@ -10,7 +10,7 @@ rows, so a week the monitor was partly down still shows its gaps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .config import Config
 from .log import StationLog, TestRow, week_bounds
@@ -51,8 +51,9 @@ def weekly_report(log: StationLog, config: Config, week: str,
                   now: datetime | None = None) -> WeeklyReport:
     """Build the report of ISO ``week`` (``2026-W48``) from ``log``.
 
-    ``now`` (default: the week's end) decides whether the week is over; a missing test in
-    a week not over yet is listed as missed only once the week has ended.
+    ``now`` (default: the week's end) decides whether the week is over; in a week not over
+    yet the tests not received so far are listed the same way (with any reason already
+    recorded), and :func:`format_report` titles them "not received yet".
 
     Raises:
         LogError: ``week`` is not ``YYYY-Www``.
@@ -66,14 +67,13 @@ def weekly_report(log: StationLog, config: Config, week: str,
                 for s in config.sources}
     sent = tuple(r for r in rows if r.source == OWN_SOURCE and r.status in ("sent", "late"))
     missed: list[MissedTest] = []
-    if complete:
-        for s in config.sources:
-            if not any(r.kind == "RWT" for r in received[s.name]):
-                missed.append(MissedTest(s.name, "RWT", *reasons.get((s.name, "RWT"), ("", ""))))
-        if config.tests.weekly_rwt and not any(r.kind == "RWT" and r.status == "sent"
-                                               for r in sent):
-            missed.append(MissedTest(OWN_SOURCE, "RWT",
-                                     *reasons.get((OWN_SOURCE, "RWT"), ("", ""))))
+    for s in config.sources:
+        if not any(r.kind == "RWT" for r in received[s.name]):
+            missed.append(MissedTest(s.name, "RWT", *reasons.get((s.name, "RWT"), ("", ""))))
+    if config.tests.weekly_rwt and not any(r.kind == "RWT" and r.status == "sent"
+                                           for r in sent):
+        missed.append(MissedTest(OWN_SOURCE, "RWT",
+                                 *reasons.get((OWN_SOURCE, "RWT"), ("", ""))))
     for r in rows:
         if r.source == OWN_SOURCE and r.kind == "RMT" and r.status == "missed":
             reason, user = reasons.get((OWN_SOURCE, "RMT"), (r.reason, ""))
@@ -83,9 +83,10 @@ def weekly_report(log: StationLog, config: Config, week: str,
 
 def format_report(report: WeeklyReport, config: Config) -> str:
     """The report as plain text, one section per part of 47 CFR 11.35(a)."""
-    lines = [f"Weekly EAS log {report.week} ({report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}"
-             f" UTC), station {config.station.id.strip()}",
-             "" if report.complete else "(week not over yet: missing tests not listed)",
+    last = report.end - timedelta(seconds=1)
+    lines = [f"Weekly EAS log {report.week} ({report.start:%Y-%m-%d %H:%M} to "
+             f"{last:%Y-%m-%d %H:%M} UTC), station {config.station.id.strip()}",
+             "" if report.complete else "(week not over yet)",
              "Tests received (47 CFR 11.61):"]
     for source, rows in report.received.items():
         if rows:
@@ -98,7 +99,8 @@ def format_report(report: WeeklyReport, config: Config) -> str:
     lines += [f"  {r.kind}  {r.at:%Y-%m-%d %H:%M} UTC  {r.status}"
               + (f"  alert {r.alert_id}" if r.alert_id else "") for r in report.sent] or \
         ["  none"]
-    lines.append("Missed tests and the reason (47 CFR 11.35(a)):")
+    lines.append("Missed tests and the reason (47 CFR 11.35(a)):" if report.complete else
+                 "Not received yet, and any reason recorded (47 CFR 11.35(a)):")
     for m in report.missed:
         reason = f"{m.reason} (recorded by {m.user})" if m.user else (m.reason or "REASON: ____")
         lines.append(f"  {m.source:<12} {m.kind}  {reason}")
