@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,6 +23,8 @@ from ..same.modulator import bytes_to_bits
 from ..same.profiles import PROFILES, EndecProfile
 from ..same.waveform import BAUD
 from .measure import Burst
+
+_T = TypeVar("_T")
 
 __all__ = ["Fingerprint", "fingerprint", "whole_samples_per_bit", "GAP_TOLERANCE_SECONDS",
            "COMMON_RATES"]
@@ -107,7 +110,7 @@ def _lead(b: Burst) -> str:
     return "".join(map(str, b.bits[: b.junk_before_bits]))
 
 
-def _majority(values: list) -> object:
+def _majority(values: list[_T]) -> _T | None:
     return Counter(values).most_common(1)[0][0] if values else None
 
 
@@ -124,6 +127,11 @@ def _describe_bits(bits: str) -> str:
 
 def _hex(b: bytes) -> str:
     return b.hex(" ") if b else "nothing"
+
+
+def _show(value: str | bytes) -> str:
+    """A measured or predicted feature in words: bit strings (leads) or octets (tails)."""
+    return _describe_bits(value) if isinstance(value, str) else _hex(value)
 
 
 def _groups(bursts: list[Burst], kind: str) -> list[list[Burst]]:
@@ -154,7 +162,7 @@ def fingerprint(bursts: list[Burst], fs: int | None = None) -> Fingerprint:
     if not decoded:
         return Fingerprint(None, evidence=("no header or EOM burst decoded",))
     heads, eoms = _groups(decoded, "header"), _groups(decoded, "eom")
-    seen: dict[str, object] = {
+    seen: dict[str, str | bytes | None] = {
         "header_first_lead": _majority([_lead(g[0]) for g in heads]),
         "header_lead": _majority([_lead(b) for g in heads for b in g[1:]]),
         "header_tail": _majority([b.after for g in heads for b in g]),
@@ -175,8 +183,7 @@ def fingerprint(bursts: list[Burst], fs: int | None = None) -> Fingerprint:
         value = seen[key]
         if value is None:
             continue
-        shown = _describe_bits(value) if isinstance(value, str) else _hex(value)
-        evidence.append(f"{label}: {shown}")
+        evidence.append(f"{label}: {_show(value)}")
     if gap is not None:
         evidence.append(f"pause between bursts: {gap * 1000:.0f} ms (median of {len(gaps)})")
     # Headers carry the most bits; a file whose EOMs came from elsewhere must not blur them.
@@ -205,9 +212,10 @@ def fingerprint(bursts: list[Burst], fs: int | None = None) -> Fingerprint:
     return Fingerprint(prof.name, prof.title, tuple(evidence), mismatches, whole)
 
 
-def _mismatch(prof: EndecProfile, seen: dict[str, object], gap: float | None) -> str | None:
+def _mismatch(prof: EndecProfile, seen: dict[str, str | bytes | None],
+              gap: float | None) -> str | None:
     """The first measured feature ``prof`` does not predict, in words; ``None`` if all hold."""
-    predicted = {
+    predicted: dict[str, str | bytes] = {
         "header_first_lead": _bits(prof.first_lead, prof.lead_mark_bits),
         "header_lead": _bits(b"", prof.lead_mark_bits),
         "header_tail": prof.header_tail,
@@ -218,8 +226,8 @@ def _mismatch(prof: EndecProfile, seen: dict[str, object], gap: float | None) ->
     for key, want in predicted.items():
         got = seen[key]
         if got is not None and got != want:
-            show = _describe_bits if isinstance(want, str) else _hex
-            return f"{key.replace('_', ' ')}: expects {show(want)}, measured {show(got)}"
+            # A feature is measured as the type it is predicted as (leads bits, tails octets).
+            return f"{key.replace('_', ' ')}: expects {_show(want)}, measured {_show(got)}"
     if gap is not None and abs(gap - prof.gap_seconds) > GAP_TOLERANCE_SECONDS:
         return (f"pause: expects {prof.gap_seconds * 1000:.0f} ms, measured "
                 f"{gap * 1000:.0f} ms")

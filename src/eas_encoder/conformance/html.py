@@ -165,7 +165,9 @@ def render_html_report(report: Report, checker=None, *,  # noqa: ANN001
     for f in report.findings:
         if f.verdict == FAIL:
             failing.setdefault(f.rule_id, []).append(f)
-    spectrogram, timing, picture_note = (None, [], "pictures left out: no checker given")
+    spectrogram: str | None = None
+    timing: list[tuple[str, str]] = []
+    picture_note = "pictures left out: no checker given"
     if checker is not None:
         spectrogram, timing, picture_note = _pictures(report, checker)
     h = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',

@@ -114,16 +114,17 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
     # Failing pauses (paths "message[k].gap@<start>s"): the pause itself is shaded red.
     starts = sorted(e.start for e in bursts_and_tones)
     marked: set[float] = set()
-    for f in report.failures:
-        m = re.search(r"\.gap@([0-9.]+)s$", f.path)
+    for failure in report.failures:
+        m = re.search(r"\.gap@([0-9.]+)s$", failure.path)
         if m is None or float(m.group(1)) in marked:
             continue
-        a = float(m.group(1))
-        marked.add(a)
-        b = next((t for t in starts if t > a + 1e-6), a)
+        pause_start = float(m.group(1))
+        marked.add(pause_start)
+        pause_end = next((t for t in starts if t > pause_start + 1e-6), pause_start)
         for ax in (ax_w, ax_s):
-            ax.axvspan(a, b, color="red", alpha=0.25, linewidth=0)
-        ax_s.text((a + b) / 2, overview.top_hz * 0.02, f.rule_id.split(".", 1)[-1],
+            ax.axvspan(pause_start, pause_end, color="red", alpha=0.25, linewidth=0)
+        ax_s.text((pause_start + pause_end) / 2, overview.top_hz * 0.02,
+                  failure.rule_id.split(".", 1)[-1],
                   color="red", fontsize=6, ha="center", va="bottom", rotation=90)
     failing = sorted({f.rule_id for f in report.failures})
     title = (f"{report.source or 'samples'}: {report.fs} Hz, {report.duration:.2f} s - "
