@@ -19,10 +19,14 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import EncodeError
+
+if TYPE_CHECKING:
+    from .cap.model import Alert
 
 __all__ = ["installed_voices", "voice_for", "spoken_texts", "multilingual_message"]
 
@@ -78,7 +82,7 @@ def voice_for(language: str, voices: dict[str, str] | None = None) -> str:
                       "English)", field="language", value=language)
 
 
-def spoken_texts(alert: object, languages: Sequence[str], *, station: str | None = None,
+def spoken_texts(alert: Alert, languages: Sequence[str], *, station: str | None = None,
                  tz: str | None = None) -> list[tuple[str, str]]:
     """``(language, text)`` per configured language, in order (see the module docstring).
 
@@ -103,7 +107,7 @@ def spoken_texts(alert: object, languages: Sequence[str], *, station: str | None
     return out
 
 
-def multilingual_message(alert: object, languages: Sequence[str], fs: int, *,
+def multilingual_message(alert: Alert, languages: Sequence[str], fs: int, *,
                          station: str | None = None, tz: str | None = None,
                          pause_seconds: float = 1.0,
                          synthesize: Callable[..., np.ndarray] | None = None,
@@ -135,7 +139,9 @@ def multilingual_message(alert: object, languages: Sequence[str], fs: int, *,
     if not 0 <= pause_seconds <= 5:
         raise ValueError("pause_seconds must be 0-5")
     if synthesize is None:
-        from .speech import synthesize
+        from .speech import synthesize as default_synthesize
+
+        synthesize = default_synthesize
     chosen = [(lang, voice_for(lang, voices)) for lang in languages]
     texts = spoken_texts(alert, [lang for lang, _ in chosen], station=station, tz=tz)
     gap = np.zeros(int(round(pause_seconds * fs)), dtype=np.float32)

@@ -486,7 +486,7 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
         try:
             certs = _check_structure(sig, root, ids, allow_sha1)
             signer = certs[0].subject.rfc4514_string()
-            signed = _verify_one(root, i, certs, allow_sha1)
+            verified = _verify_one(root, i, certs, allow_sha1)
         except _Refused as exc:
             checks.append(SignatureCheck(i, sig.get("Id"), False, False, signer,
                                          _algorithm(sig), str(exc)))
@@ -494,7 +494,7 @@ def verify(document: bytes | str | os.PathLike[str], *, at: datetime,
         why = _trust(certs, pinned, anchors, at)
         checks.append(SignatureCheck(i, sig.get("Id"), True, not why, signer, _algorithm(sig),
                                      why))
-        covered.append((not why, signed))
+        covered.append((not why, verified))
     if not checks or len(covered) != len(checks):
         return Verification(tuple(checks))
     # Every signature covers the same element (the alert without its signatures); the bytes

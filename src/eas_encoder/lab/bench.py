@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -132,14 +133,14 @@ def conditions(*, quick: bool = False, codecs: bool = True) -> list[Condition]:
     """
     out: list[Condition] = []
     for db in ((6, 8, 10, 12, 16) if quick else (4, 5, 6, 7, 8, 9, 10, 12, 14, 16)):
-        out.append(Condition("Eb/N0", f"{db} dB", lambda r, n, db=db: _alerts(r, n, ebn0_db=db),
+        out.append(Condition("Eb/N0", f"{db} dB", partial(_alerts, ebn0_db=db),
                              float(db)))
     for pct in ((-4, -2, 2, 4) if quick else (-4, -3, -2, -1, 1, 2, 3, 4)):
         out.append(Condition("bit-rate error", f"{pct:+d} %",
-                             lambda r, n, p=pct: _alerts(r, n, rate_error=p / 100), float(pct)))
+                             partial(_alerts, rate_error=pct / 100), float(pct)))
     for hz in ((-150, -75, 75, 150) if quick else (-150, -100, -50, 50, 100, 150)):
         out.append(Condition("carrier offset", f"{hz:+d} Hz",
-                             lambda r, n, hz=hz: _alerts(r, n, offset_hz=hz), float(hz)))
+                             partial(_alerts, offset_hz=hz), float(hz)))
     chain: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = [
         ("pre-emphasis left in", lambda x: impair.pre_emphasis(x, FS)),
         ("double de-emphasis", lambda x: impair.de_emphasis(x, FS)),
@@ -152,7 +153,7 @@ def conditions(*, quick: bool = False, codecs: bool = True) -> list[Condition]:
                   ("Opus 12 kbit/s", lambda x: impair.codec(x, FS, "opus", "12k"))]
     for name, fn in chain:
         out.append(Condition("broadcast chain", name,
-                             lambda r, n, fn=fn: _alerts(r, n, process=fn)))
+                             partial(_alerts, process=fn)))
     out.append(Condition("lost burst", "first burst lost",
                          lambda r, n: _alerts(r, n, drop_burst=0)))
     out.append(Condition("lost burst", "middle burst lost",
