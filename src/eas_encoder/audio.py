@@ -86,6 +86,7 @@ def open_stream(source: str | os.PathLike | BinaryIO, *, rate: int | None = None
     name = _name(source)
     if rate is not None:
         rate = _check_rate(rate)
+        _refuse_container_as_raw(source, name)
         stream = _binary(source)
         if raw_dtype not in ("float32", "int16"):
             raise ValueError("raw_dtype must be 'float32' or 'int16'")
@@ -159,6 +160,26 @@ def _open_pipe(stream: BinaryIO, name: str, blocksize: int) -> tuple[int, Iterat
         handle.close()
         raise AudioError("declares no sample rate or no channels", field="file", value=name)
     return handle.samplerate, _sf_blocks(handle, blocksize, name)
+
+
+_CONTAINER_MAGIC = {b"RIFF": "WAV", b"fLaC": "FLAC", b"OggS": "Ogg", b"FORM": "AIFF"}
+"""First bytes of the containers libsndfile reads, by name."""
+
+
+def _refuse_container_as_raw(source: object, name: str) -> None:
+    """A named file that is a WAV/FLAC/Ogg/AIFF container is not raw s16le: reading its
+    header and samples as raw would decode nothing (or noise) and say nothing.
+    """
+    if not isinstance(source, str | os.PathLike) or source == _STDIO:
+        return
+    try:
+        with open(source, "rb") as fh:
+            kind = _CONTAINER_MAGIC.get(fh.read(4))
+    except OSError:
+        return  # the raw reader reports a missing or unreadable file in its own words
+    if kind is not None:
+        raise AudioError(f"is a {kind} file, and --rate means raw s16le input: leave "
+                         "--rate out (the file gives its own rate)", field="file", value=name)
 
 
 def _sf_blocks(handle: sf.SoundFile, blocksize: int, name: str) -> Iterator[np.ndarray]:

@@ -339,3 +339,17 @@ def test_zsh_completion_is_a_compdef_for_every_subcommand(
     assert script.startswith("#compdef eas-encoder\n")
     for path in _subcommand_paths():
         assert f'"{path}"' in script, path
+
+
+def test_rate_on_a_wav_file_is_refused_not_read_as_raw(tmp_path, capsys):
+    """A new user's `decode --rate 22050 amber.wav` used to decode nothing, silently."""
+    from eas_encoder.audio import write_audio
+    from eas_encoder.same.transmission import encode_transmission
+
+    wav = tmp_path / "amber.wav"
+    tx = encode_transmission("ZCZC-CIV-CAE-006037+0130-3330800-KXYZ/FM -", fs=48000)
+    write_audio(wav, tx.samples, tx.fs)
+    for command in ("decode", "check"):
+        assert main([command, "--rate", "22050", str(wav)]) == 2
+        err = capsys.readouterr().err
+        assert "is a WAV file" in err and "leave --rate out" in err

@@ -128,7 +128,7 @@ def check_valid_time(minutes: int, *, lenient: bool = False) -> int:
     if minutes % step:
         raise HeaderError(
             "must be in 15-minute steps up to one hour and 30-minute steps beyond "
-            f"(nearest legal: {_fmt_tttt(round_up_valid_time(minutes))})",
+            f"(next legal: {_fmt_tttt(round_up_valid_time(minutes))})",
             field="valid_time", value=text, spec=SPEC,
         )
     return minutes
