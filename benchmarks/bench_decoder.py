@@ -32,8 +32,8 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from eas_encoder.same.decoder import HeaderEvent, decode_blocks  # noqa: E402
 from eas_encoder.lab import channel  # noqa: E402
+from eas_encoder.same.decoder import HeaderEvent, decode_blocks  # noqa: E402
 from eas_encoder.same.tones import attention_signal  # noqa: E402
 
 FS = 22050

@@ -1,4 +1,6 @@
-"""Generate the hostile-input corpus deterministically: ``python tests/corpus/make_corpus.py [DIR]``.
+"""Generate the hostile-input corpus deterministically.
+
+Run ``python tests/corpus/make_corpus.py [DIR]``.
 
 Every file named in ``MANIFEST.csv`` is made here from a formula (seeded noise, the project's
 own encoder, hand-written bytes), so the corpus can be rebuilt and checked anywhere. Files up

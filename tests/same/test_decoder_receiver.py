@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eas_encoder.errors import DecodeError, HeaderError
+from eas_encoder.lab import channel
 from eas_encoder.same.decoder import (
     AttentionSignalEvent,
     EndOfMessageEvent,
@@ -21,7 +22,6 @@ from eas_encoder.same.decoder import (
 )
 from eas_encoder.same.header import Header
 from eas_encoder.same.modulator import afsk, burst, bytes_to_bits
-from eas_encoder.lab import channel
 from eas_encoder.same.transmission import encode_transmission
 from eas_encoder.same.waveform import PREAMBLE
 
