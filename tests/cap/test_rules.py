@@ -288,16 +288,14 @@ def test_validate_inputs(amber_bytes: bytes, tmp_path: Path) -> None:
         validate(42)
 
 
-def test_large_polygon_is_quick(amber_bytes: bytes) -> None:
+def test_large_polygon_is_checked(amber_bytes: bytes) -> None:
+    # Its time is measured in benchmarks/bench_cap_worst.py, not asserted here.
     import math
-    import time
     pts = [(34 + math.sin(2 * math.pi * i / 900), -118 + math.cos(2 * math.pi * i / 900))
            for i in range(900)]
     poly = " ".join(f"{a:.5f},{b:.5f}" for a, b in [*pts, pts[0]])
     doc = _swap(amber_bytes, POLY, poly)
-    start = time.perf_counter()
     assert not has_errors(validate(doc))
-    assert time.perf_counter() - start < 10
 
 
 def test_expires_rounding_documented() -> None:

@@ -366,3 +366,25 @@ def test_model_rejects_bad_values() -> None:
               "Public")
     a = Area("x", altitude=10, ceiling="20.5")
     assert (a.altitude, a.ceiling) == (Decimal(10), Decimal("20.5"))
+
+
+def test_info_and_references_budgets() -> None:
+    """16,000 near-empty infos (inside the node budget) or 330,000 references took seconds
+    per profile (issue 10 item 3); they are refused while parsing, naming the element.
+    """
+    from eas_encoder.cap.xml import MAX_INFO_BLOCKS, MAX_REFERENCES
+
+    head = ('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier>'
+            '<sender>s</sender><sent>2026-12-01T00:00:00-00:00</sent><status>Actual</status>'
+            '<msgType>Alert</msgType><scope>Public</scope>')
+    info = ("<info><category>Safety</category><event>e</event><urgency>Past</urgency>"
+            "<severity>Minor</severity><certainty>Likely</certainty></info>")
+    ok = parse_tree((head + info * MAX_INFO_BLOCKS + "</alert>").encode())
+    assert len(ok.getroot()) == 6 + MAX_INFO_BLOCKS
+    with pytest.raises(CapError) as err:
+        parse_tree((head + info * (MAX_INFO_BLOCKS + 1) + "</alert>").encode())
+    assert err.value.field == "/alert/info" and "one per language" in str(err.value)
+    refs = " ".join(f"s,id{i},2026-12-01T00:00:00-00:00" for i in range(MAX_REFERENCES + 1))
+    with pytest.raises(CapError) as err:
+        parse_tree((head + f"<references>{refs}</references></alert>").encode())
+    assert err.value.field == "/alert/references"

@@ -259,3 +259,21 @@ def test_a_version_1_log_is_migrated(tmp_path: Path) -> None:
         assert lg.take_operator_requests(T0)[0].verdict == "reject"
     with sqlite3.connect(db) as c:
         assert c.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
+def test_a_migration_another_process_applied_meanwhile_is_skipped(tmp_path: Path) -> None:
+    """The monitor and a `log` command opening a version-1 file together: the second to
+    take the write lock finds the step applied (it used to fail 'table already exists').
+    """
+    from eas_encoder.station import log as logmod
+
+    db = tmp_path / "s.db"
+    with sqlite3.connect(db) as c:
+        c.executescript(logmod._SCHEMA + "PRAGMA user_version = 1;")
+    first, second = sqlite3.connect(db, isolation_level=None), sqlite3.connect(
+        db, isolation_level=None)
+    logmod._migrate(first, 1)    # both read version 1 before either migrated
+    logmod._migrate(second, 1)
+    assert second.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    first.close()
+    second.close()

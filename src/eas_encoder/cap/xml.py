@@ -45,6 +45,14 @@ DEFAULT_MAX_NODES = 100_000
 """Most elements, comments and processing instructions accepted in one document. A real alert
 has a few hundred (a Canadian NAAD alert with hundreds of geocodes a few thousand); the budget
 bounds the tree's memory and every later per-element pass however the 10 MiB are spent."""
+MAX_INFO_BLOCKS = 64
+"""Most ``info`` blocks accepted in one alert. CAP 1.2 §3.2.2 puts one ``info`` per language
+(and per event); real feeds send one to a few (NAAD: English and French). Checking each costs
+the same Python work, so an alert of 16,000 near-empty infos inside the node budget would
+still take seconds per profile."""
+MAX_REFERENCES = 1000
+"""Most entries accepted in ``alert/references`` (CAP 1.2 §3.2.1: earlier messages this one
+updates or cancels). Each is parsed as sender,identifier,sent; real updates cite a few."""
 CAP_NAMESPACES = (CAP12_NS, CAP11_NS)
 """Namespaces read by :func:`parse`; CAP 1.0 (different structure) is not supported."""
 XINCLUDE_NS = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
@@ -232,7 +240,7 @@ def parse_tree(source: bytes | bytearray | memoryview | str, *,
     _refuse_doctype(text)
     data = text.encode("utf-8", "surrogatepass")
     parser = safe_parser(events=("start", "end", "comment", "pi"))
-    depth = nodes = 0
+    depth = nodes = infos = 0
     try:
         for at in range(0, len(data), _FEED_CHUNK):
             parser.feed(data[at:at + _FEED_CHUNK])
@@ -249,6 +257,12 @@ def parse_tree(source: bytes | bytearray | memoryview | str, *,
                     if depth > max_depth:
                         raise CapError(f"elements nested deeper than {max_depth} levels",
                                        field=element_path(node), spec=_SPEC)
+                    if depth == 2 and etree.QName(node).localname == "info":
+                        infos += 1
+                        if infos > MAX_INFO_BLOCKS:
+                            raise CapError(f"more than {MAX_INFO_BLOCKS} info blocks (CAP "
+                                           "sends one per language)", field="/alert/info",
+                                           spec="CAP 1.2 §3.2.2")
                     if etree.QName(node).namespace in XINCLUDE_NS:
                         raise CapError("XInclude is not allowed in CAP",
                                        field=element_path(node), value=node.get("href"),
@@ -259,6 +273,10 @@ def parse_tree(source: bytes | bytearray | memoryview | str, *,
         msg = str(exc.msg if hasattr(exc, "msg") else exc).splitlines()[0]
         raise CapError(f"not well-formed XML: {msg}", field="document", position=line,
                        spec="W3C XML 1.0") from None
+    for ref in root.iterchildren("{*}references"):
+        if ref.text and len(ref.text.split()) > MAX_REFERENCES:
+            raise CapError(f"more than {MAX_REFERENCES} entries", field="/alert/references",
+                           spec="CAP 1.2 §3.2.1")
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise CapError("a DOCTYPE is not allowed in CAP", field="document", spec=_SPEC)

@@ -587,6 +587,11 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
     for v in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Read again under the write lock: another process (the monitor and a `log`
+            # command opening the same file) may have applied this step meanwhile.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= v:
+                conn.execute("COMMIT")
+                continue
             for stmt in _MIGRATIONS[v].split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
