@@ -18,6 +18,7 @@ from eas_encoder.same.decoder import (
     HeaderEvent,
     InvalidBurstEvent,
     Receiver,
+    ReceiverConfig,
     decode,
 )
 from eas_encoder.same.header import Header
@@ -66,7 +67,7 @@ def test_recordings_decode_to_expected(shared_reference, name):
 def test_recording_npt_reports_fast_bit_rate(shared_reference):
     # SOURCE.md: 42 samples per bit at 22050 Hz, i.e. about 0.8 % fast.
     x = np.fromfile(shared_reference / "recordings" / "npt.22050.s16le.raw", dtype="<i2")
-    bursts = _kinds(decode(x, 22050, bursts=True), "burst")
+    bursts = _kinds(decode(x, 22050, ReceiverConfig(bursts=True)), "burst")
     assert len(bursts) == 3
     for b in bursts:
         assert b.bit_rate == pytest.approx(22050 / 42, rel=2e-3)
@@ -134,7 +135,7 @@ def _stream():
 
 
 def _events_for_split(x, cuts):
-    rx = Receiver(16000, bursts=True)
+    rx = Receiver(16000, ReceiverConfig(bursts=True))
     out = []
     for a, b in zip([0, *cuts], [*cuts, len(x)], strict=True):
         out += list(rx.feed(x[a:b]))
@@ -255,7 +256,7 @@ def test_soft_combining_corrects_bit_errors_a_vote_could_not():
     fs = 22050
     x = _bursts([TOR.to_bytes()] * 3, fs)
     x = channel.add_noise(x, fs, 7.0, 0.5, np.random.default_rng(1))
-    events = decode(x, fs, bursts=True)
+    events = decode(x, fs, ReceiverConfig(bursts=True))
     texts = [e.text[:len(str(TOR))] for e in _kinds(events, "burst")]
     assert len(set(texts)) == 3 and str(TOR) not in texts
     (h,) = _kinds(events, "header")
@@ -284,7 +285,7 @@ def test_single_burst_needs_the_callers_consent():
     events = decode(x, fs)
     assert not _kinds(events, "header")
     assert [e.reason for e in _kinds(events, "invalid")][0].startswith("single burst")
-    (h,) = _kinds(decode(x, fs, single_burst=True), "header")
+    (h,) = _kinds(decode(x, fs, ReceiverConfig(single_burst=True)), "header")
     assert h.text == str(TOR) and h.low_confidence and h.bursts == 1
 
 
@@ -345,7 +346,8 @@ def test_confidence_is_calibrated_near_threshold():
         h = channel.random_header(rng, int(rng.integers(1, 6)))
         x, _ = channel.transmission([h.to_bytes()], fs, eom=False, lead_seconds=0.2,
                                     tail_seconds=0.2)
-        events = decode(channel.add_noise(x, fs, 6.0, 0.5, rng), fs, min_confidence=0.0)
+        events = decode(channel.add_noise(x, fs, 6.0, 0.5, rng), fs,
+                        ReceiverConfig(min_confidence=0.0))
         for e in events:
             if isinstance(e, HeaderEvent):
                 conf.append(e.confidence)

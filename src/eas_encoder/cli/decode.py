@@ -14,9 +14,15 @@ from datetime import UTC, datetime
 from ..audio import open_stream
 from ..errors import EasError, SampleRateError
 from ..pcm import RateRole, check_rate
-from ..same.decoder import Event, HeaderEvent, Receiver
+from ..same.decoder import (
+    DEFAULT_CONFIG,
+    MIN_CONFIDENCE,
+    Event,
+    HeaderEvent,
+    Receiver,
+    ReceiverConfig,
+)
 from ..same.locations import is_listed_county
-from ..same.receiver.assembler import MIN_CONFIDENCE
 from ..same.receiver.events import AttentionSignalEvent, BurstEvent, InvalidBurstEvent
 from ..same.waveform import BAUD
 from . import terminal_text
@@ -101,14 +107,14 @@ def probability(text: str) -> float:
 
 
 def stream_events(source: str, *, rate: int | None = None,
-                  **receiver_args: object) -> Iterator[tuple[str, Event]]:
+                  config: ReceiverConfig = DEFAULT_CONFIG) -> Iterator[tuple[str, Event]]:
     """Decode ``source`` block by block (flat memory); yield ``(source, event)`` as found.
 
     Raises:
         AudioError: unreadable input or bad ``rate``.
     """
     fs, blocks = open_stream(source, rate=rate, blocksize=BLOCK_FRAMES, raw_dtype="int16")
-    rx = Receiver(fs, **receiver_args)  # type: ignore[arg-type]
+    rx = Receiver(fs, config)
     for block in blocks:
         # Mono blocks go in 1-D: the receiver scales int16 while it copies, in one pass.
         for event in rx.feed(block[:, 0] if block.shape[1] == 1 else block):
@@ -177,9 +183,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _decode_one(args: argparse.Namespace, name: str, show_invalid: bool, many: bool) -> None:
     alerts = 0
-    for source, event in stream_events(name, rate=args.rate, single_burst=args.single_burst,
-                                       bursts=args.bursts,
-                                       min_confidence=args.min_confidence):
+    config = ReceiverConfig(single_burst=args.single_burst, bursts=args.bursts,
+                            min_confidence=args.min_confidence)
+    for source, event in stream_events(name, rate=args.rate, config=config):
         alerts += isinstance(event, HeaderEvent)
         if event.kind == "invalid" and not show_invalid:
             continue

@@ -268,9 +268,13 @@ def check_not_nested(message: np.ndarray, fs: int, source: str) -> None:
     Raises:
         EncodeError: field ``--message`` naming what was found and where.
     """
-    from ..same.decoder import HeaderEvent, decode  # the receiver only when a file is given
+    from ..same.decoder import (  # the receiver only when a file is given
+        HeaderEvent,
+        ReceiverConfig,
+        decode,
+    )
 
-    found = [e for e in decode(message, fs, single_burst=True)
+    found = [e for e in decode(message, fs, ReceiverConfig(single_burst=True))
              if isinstance(e, HeaderEvent) or e.kind == "eom"]
     if found:
         e = found[0]

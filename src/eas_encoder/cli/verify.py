@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..same.decoder import HeaderEvent
+from ..same.decoder import HeaderEvent, ReceiverConfig
 from ..same.header import Header
 from .decode import format_event, input_rate, stream_events
 
@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Decode, compare, print the timing; return 0 or :data:`EXIT_MISMATCH`."""
     expected = [Header.parse(text, lenient=True) for text in args.expect]
-    events = [e for _, e in stream_events(args.file, rate=args.rate, bursts=True)]
+    events = [e for _, e in stream_events(args.file, rate=args.rate,
+                                                 config=ReceiverConfig(bursts=True))]
     headers = [e for e in events if isinstance(e, HeaderEvent)]
     found = [any(h.header == x for h in headers) for x in expected]
     unexpected = [h.text for h in headers if not any(h.header == x for x in expected)]

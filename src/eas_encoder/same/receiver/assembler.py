@@ -28,6 +28,7 @@ import numpy as np
 from ...errors import HeaderError
 from ..header import Header
 from ..waveform import EOM_TEXT
+from .config import MIN_CONFIDENCE, ReceiverConfig
 from .demod import DemodBurst
 from .events import EndOfMessageEvent, Event, HeaderEvent, InvalidBurstEvent, InvalidReason
 from .grammar import decode_header
@@ -44,9 +45,6 @@ DUPLICATE_WINDOW_SECONDS = 30.0
 """A header identical to one reported less than this long before, with no EOM in between, is
 the same activation."""
 EOM_WINDOW_SECONDS = 10.0
-MIN_CONFIDENCE = 0.99
-"""Posterior probability below which a combined header is reported as invalid, not as an
-alert (SAME has no checksum; see :mod:`.grammar`)."""
 CONFLICT_LLR = 8.0
 """A burst is sure of a bit when its LLR magnitude reaches this (P(error) < 0.04 %), or the
 noise limit of :func:`_sure_llr` where that is higher. A burst sure of a value the combined
@@ -61,11 +59,10 @@ _HEADER_RE = re.compile(r"ZCZC-[A-Z]{3}-[A-Z]{3}(?:-[0-9]{6}){0,30}-[0-9]{6}\+[0
 class BurstAssembler:
     """``process(burst)`` / ``tick(now)`` -> list of events; times in samples at ``fs``."""
 
-    def __init__(self, fs: int, *, single_burst: bool = False,
-                 min_confidence: float = MIN_CONFIDENCE) -> None:
+    def __init__(self, fs: int, config: ReceiverConfig) -> None:
         self.fs = fs
-        self.single_burst = single_burst
-        self.min_confidence = min_confidence
+        self.single_burst = config.single_burst
+        self.min_confidence = config.min_confidence
         self.reset()
 
     def reset(self) -> None:

@@ -40,7 +40,8 @@ from ..waveform import (
     SPACE_HZ,
 )
 
-__all__ = ["DemodBurst", "demodulate", "region_end", "log_i0", "SYNC_REGION_BYTES", "REGION_BYTES"]
+__all__ = ["DemodBurst", "BurstDemodulator", "NeedSamples", "Demodulated", "region_end", "log_i0",
+           "SYNC_REGION_BYTES", "REGION_BYTES"]
 
 PREAMBLE_BITS = 128
 SYNC_REGION_BYTES = 40
@@ -55,11 +56,9 @@ MAX_SYNC_ERRORS = 5
 MAX_HEADER_CHARS = MAX_BURST_BYTES - 16
 JUNK_RUN = 8
 GRID_PER_BIT = 4
-PASS_BYTES = (SYNC_REGION_BYTES, 2 + 16 + 64, 140, 200)
-"""Growing passes: the first covers sync and a whole EOM (and rejects false triggers), the
-second short headers, the next ones longer headers; the longest bursts get a last,
-full-length pass. Each pass extends the previous one's correlator and bit clock, so a burst
-costs about its own length, not the longest burst's."""
+PASS_BYTES = (SYNC_REGION_BYTES,)
+"""Bytes after the burst's start the first pass waits for: sync and a whole EOM (it rejects
+false triggers). Later passes come as samples arrive (:class:`BurstDemodulator`)."""
 _END_MARGIN_BYTES = 4
 _ALPHABET_CODES = np.frombuffer("".join(sorted(SAME_CHARACTERS)).encode("ascii"), dtype=np.uint8)
 _ZCZC_BITS = bytes_to_bits(HEADER_PREFIX)
@@ -374,65 +373,116 @@ def _find_sync(soft: np.ndarray) -> tuple[int, str] | None:
     return None if best is None else (best[1], best[2])
 
 
-def demodulate(x: np.ndarray, fs: int, offset: int, trigger: int,
-               final: bool = False) -> tuple[DemodBurst | None, int] | None:
-    """Demodulate the burst whose preamble was detected near sample ``trigger``.
+@dataclass(frozen=True)
+class NeedSamples:
+    """Outcome "the burst may go on": call again with samples up to at least ``until``
+    (absolute sample index), or with ``final`` at the end of the stream.
+    """
+
+    until: int
+
+
+@dataclass(frozen=True)
+class Demodulated:
+    """Outcome "done": ``burst`` (``None`` when no ``ZCZC``/``NNNN`` follows the trigger) and
+    ``resume``, the absolute sample from which the preamble detector continues.
+    """
+
+    burst: DemodBurst | None
+    resume: int
+
+
+@dataclass(frozen=True)
+class _NoSync:
+    """No ``ZCZC``/``NNNN`` after the preamble (a false trigger)."""
+
+
+_NO_SYNC = _NoSync()
+
+
+class BurstDemodulator:
+    """Demodulates the burst whose preamble was detected near sample ``trigger``, pass by pass
+    as its samples arrive.
 
     Args:
-        x: ``float32[n]`` raw samples.
-        offset: absolute sample index of ``x[0]``.
         fs: sample rate, Hz.
         trigger: absolute sample index inside the preamble.
-        final: the stream has ended; use what there is.
+        earliest: first absolute sample still available (the burst may have started before).
 
-    Returns:
-        ``None`` when more samples are needed (``final`` false), else ``(burst, resume)``:
-        ``burst`` is ``None`` when no ZCZC/NNNN follows, and ``resume`` is the absolute sample
-        from which the preamble detector should continue.
+    :meth:`advance` is called with every sample from :attr:`r0` on that has arrived; each call
+    is one pass over them. A pass that sees the burst end (tone lost, a run of characters
+    outside the SAME set, or the 268-byte limit) with a few characters of margin concludes,
+    so a burst is reported a fraction of a second after it ends rather than after the longest
+    possible burst. Each pass extends the previous one's correlator and bit clock.
+
+    Why passes follow the caller's calls: the receiver calls once per internal chunk, a fixed
+    grid of the stream, so the passes (and the result) do not depend on how the stream was
+    cut into blocks.
     """
-    bit_len = fs / BAUD
-    r0 = max(offset, int(trigger - 16 * bit_len))
-    need = region_end(fs, trigger, offset)
-    if offset + len(x) < need and not final:
-        return None
-    fail = (None, int(trigger + 8 * bit_len))
-    full = np.asarray(x[r0 - offset: need - offset], dtype=np.float32)
-    if len(full) < 8 * 8 * bit_len:
-        return fail
-    dm, ds = _tone_offsets(full[: int(14 * 8 * bit_len)], fs)
-    f_mark, f_space = MARK_HZ + dm, SPACE_HZ + ds
-    rate = f_mark - f_space
-    if not 0.93 * BAUD < rate < 1.07 * BAUD:
-        return fail
-    corr = _Correlator(fs, f_mark, f_space, fs / rate, len(full))
-    # Passes end on block boundaries so each extends the correlator by whole blocks.
-    ends = [int(b * 8 * bit_len * 1.04) // corr.step * corr.step for b in PASS_BYTES]
-    passes = [full[:e] for e in ends if e < len(full)] + [full]
-    clock = _BitClock(corr, fs, rate, slice(int(16 * fs / rate), int(14 * 8 * fs / rate)))
-    for seg in passes:
+
+    def __init__(self, fs: int, trigger: int, earliest: int) -> None:
+        self.fs = fs
+        self.trigger = trigger
+        bit_len = fs / BAUD
+        self.r0 = max(earliest, int(trigger - 16 * bit_len))
+        self.need = region_end(fs, trigger, earliest)
+        """Absolute sample after which no burst from this trigger can continue."""
+        self._first = self.r0 + int(PASS_BYTES[0] * 8 * bit_len * 1.04)
+        self._fail = Demodulated(None, int(trigger + 8 * bit_len))
+        self._corr: _Correlator | None = None
+        self._clock: _BitClock | None = None
+
+    def advance(self, x: np.ndarray, final: bool = False) -> NeedSamples | Demodulated:
+        """One pass over ``x`` (``float32``, the samples from :attr:`r0` on; anything past
+        :attr:`need` is ignored). ``final``: the stream has ended, conclude with what there is.
+        """
+        fs = self.fs
+        n = min(len(x), self.need - self.r0)
+        if not final and self.r0 + n < min(self._first, self.need):
+            return NeedSamples(min(self._first, self.need))
+        bit_len = fs / BAUD
+        if self._corr is None:
+            if n < 8 * 8 * bit_len:
+                return self._fail
+            dm, ds = _tone_offsets(np.asarray(x[: min(n, int(14 * 8 * bit_len))],
+                                              dtype=np.float32), fs)
+            f_mark, f_space = MARK_HZ + dm, SPACE_HZ + ds
+            rate = f_mark - f_space
+            if not 0.93 * BAUD < rate < 1.07 * BAUD:
+                return self._fail
+            self._corr = _Correlator(fs, f_mark, f_space, fs / rate, self.need - self.r0)
+            self._clock = _BitClock(self._corr, fs, rate,
+                                    slice(int(16 * fs / rate), int(14 * 8 * fs / rate)))
+        corr, clock = self._corr, self._clock
+        assert clock is not None
+        complete = final or self.r0 + n >= self.need
+        # Passes but the last end on block boundaries so each extends the correlator by
+        # whole blocks.
+        end = n if complete else n // corr.step * corr.step
+        if end < corr.length:
+            return NeedSamples(self.r0 + corr.length + corr.step)
+        seg = np.asarray(x[:end], dtype=np.float32)
         corr.extend(seg[corr.length:])
-        out = _demod_segment(seg, corr, clock, fs, r0, complete=seg is full)
-        if out is None:
-            return fail
-        if out is not _MORE:
-            return out, out.end
-    raise AssertionError("the full region always concludes")  # pragma: no cover
-
-
-_MORE = object()
+        out = _demod_segment(seg, corr, clock, fs, self.r0, complete=complete)
+        if isinstance(out, NeedSamples):
+            return out
+        if isinstance(out, _NoSync):
+            return self._fail
+        return Demodulated(out, out.end)
 
 
 def region_end(fs: int, trigger: int, offset: int = 0) -> int:
-    """Absolute sample up to which :func:`demodulate` needs samples for this trigger."""
+    """Absolute sample up to which a burst from this trigger may extend."""
     bit_len = fs / BAUD
     r0 = max(offset, int(trigger - 16 * bit_len))
     return r0 + int((REGION_BYTES + 2) * 8 * bit_len * 1.04)
 
 
 def _demod_segment(seg: np.ndarray, corr: _Correlator, clock: _BitClock, fs: int, r0: int,
-                   complete: bool) -> DemodBurst | None | object:
-    """Demodulate one segment starting at absolute sample ``r0``; ``None`` when no sync,
-    ``_MORE`` when the burst runs past the segment and ``complete`` is false.
+                   complete: bool) -> DemodBurst | NeedSamples | _NoSync:
+    """Demodulate one segment starting at absolute sample ``r0``: the burst, ``_NO_SYNC``
+    when no ZCZC/NNNN follows the preamble, or :class:`NeedSamples` when the burst runs past
+    the segment and ``complete`` is false.
     """
     f_mark, f_space = corr.frequencies(fs)
     rate = f_mark - f_space
@@ -450,7 +500,7 @@ def _demod_segment(seg: np.ndarray, corr: _Correlator, clock: _BitClock, fs: int
         clock.sync = (soft[:sync_lim], _find_sync(soft[:sync_lim]))
     found = clock.sync[1]
     if found is None:
-        return None
+        return _NO_SYNC
     j, kind = found
     em, es = am ** 2, as_ ** 2
     big, small = np.maximum(em, es), np.minimum(em, es)
@@ -484,9 +534,9 @@ def _demod_segment(seg: np.ndarray, corr: _Correlator, clock: _BitClock, fs: int
             end = i if dead[i] else i - JUNK_RUN + 1
     limit = 4 if kind == "eom" else MAX_HEADER_CHARS
     if not complete and end + _END_MARGIN_BYTES > avail and end < limit:
-        return _MORE
+        return NeedSamples(r0 + len(seg) + corr.step)
     if end < 4:
-        return None
+        return _NO_SYNC
     sl = slice(j, j + 8 * end)
     mark_sent = em[sl] > es[sl]
     if coherent:
