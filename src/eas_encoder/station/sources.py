@@ -41,6 +41,7 @@ from ..same.decoder import (
     EndOfMessageEvent,
     HeaderEvent,
     Receiver,
+    ReceiverConfig,
 )
 from .events import HeardAttention, HeardEom, HeardHeader, SourceHealth
 
@@ -597,7 +598,7 @@ class AudioMonitor:
         self._source = source
         fs = source.fs
         self._fs = fs
-        self._rx = Receiver(fs, bursts=True)
+        self._rx = Receiver(fs, ReceiverConfig(bursts=True))
         self._meter = LevelMeter(fs, self.silence_dbfs)
         self._ring = RollingBuffer(fs, self.record_seconds + RING_MARGIN_SECONDS)
         self._rec = None
