@@ -27,9 +27,10 @@ HEADER = "ZCZC-WXR-TOR-029095-029037+0030-3330800-KEAX/NWS-"
 # A stand-in vendor decoder: prints every burst our receiver sees, like minimodem does, so
 # the 2-of-3 scoring of per-burst decoders is exercised without a third-party program.
 BURST_PRINTER = (f"{sys.executable} -c \"import sys, soundfile as sf; "
-                 "from eas_encoder.same.decoder import decode; "
+                 "from eas_encoder.same.decoder import ReceiverConfig, decode; "
                  "x, fs = sf.read(sys.argv[1], dtype='float32'); "
-                 "[print(e.text) for e in decode(x, fs, bursts=True) if e.kind == 'burst']\" "
+                 "[print(e.text) for e in decode(x, fs, ReceiverConfig(bursts=True)) "
+                 "if e.kind == 'burst']\" "
                  "{wav}")
 
 
