@@ -23,6 +23,21 @@ def tts_available() -> bool:
     return shutil.which(_ENGINE) is not None
 
 
+def _check_voice(voice: str) -> None:
+    """espeak-ng speaks an unknown voice name in its default voice and exits 0, so a typo
+    would air English without a word: refuse a voice it does not list.
+    """
+    from .multilingual import installed_voices
+
+    known = installed_voices()
+    base = voice.split("+", 1)[0].strip().lower()  # "+f3" picks a variant of the voice
+    if not known or "/" in base or base.startswith("mb-"):
+        return  # a voice file path or an MBROLA voice: espeak-ng reports those itself
+    if base not in known and base not in {v.lower() for v in known.values()}:
+        raise EncodeError("is not an espeak-ng voice (espeak-ng --voices lists them)",
+                          field="voice", value=voice)
+
+
 def synthesize(text: str, fs: int, *, voice: str = "en-us", words_per_minute: int = 150,
                peak: float = 0.7, timeout_seconds: float = 120.0) -> np.ndarray:
     """Speak ``text`` with espeak-ng and return it at ``fs`` Hz, peak-normalised.
@@ -51,6 +66,7 @@ def synthesize(text: str, fs: int, *, voice: str = "en-us", words_per_minute: in
     if exe is None:
         raise EncodeError("needs espeak-ng, which is not installed (apt-get install "
                           "espeak-ng), or give a recorded --message file", field="tts")
+    _check_voice(voice)
     try:
         # Text goes through stdin so nothing in it can be read as an option.
         proc = subprocess.run([exe, "--stdout", "-v", voice, "-s", str(words_per_minute)],

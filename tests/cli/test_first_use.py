@@ -353,3 +353,14 @@ def test_rate_on_a_wav_file_is_refused_not_read_as_raw(tmp_path, capsys):
         assert main([command, "--rate", "22050", str(wav)]) == 2
         err = capsys.readouterr().err
         assert "is a WAV file" in err and "leave --rate out" in err
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_unknown_voice_is_refused_not_spoken_in_the_default(tmp_path, capsys):
+    """espeak-ng speaks an unknown voice in its default voice and exits 0."""
+    out = tmp_path / "v.wav"
+    assert main(["encode", "--voice", "klingon", "--tts", "hi", "-o", str(out)]) == 2
+    assert "voice 'klingon': is not an espeak-ng voice" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["encode", "--voice", "en-us+f3", "--tts", "hi", "--rate", "8000",
+                 "-o", str(out)]) == 0
