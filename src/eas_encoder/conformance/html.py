@@ -102,21 +102,16 @@ def _pictures(report: Report, checker) -> tuple[str | None, list[tuple[str, str]
     except ImportError:
         return None, [], ("pictures left out: matplotlib is not installed "
                           "(pip install 'eas-encoder[plot]')")
-    import numpy as np
 
     spectrogram = None
     overview = getattr(checker, "overview", None)
     if overview is not None:
-        lo, hi, spec, col_s = overview.arrays()
+        from .plot import draw_spectrogram
+
         fig = Figure(figsize=(12, 3.2), dpi=90)
         FigureCanvasAgg(fig)
         ax = fig.subplots()
-        if len(lo):
-            db = 10 * np.log10(np.maximum(spec.T, 1e-14))
-            top = np.percentile(db, 99.5) if db.size else 0
-            ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=top - 70,
-                      vmax=top, extent=(0, len(lo) * col_s, 0, overview.top_hz),
-                      interpolation="nearest")
+        draw_spectrogram(ax, overview)
         for e in report.events:
             if e.verdict == FAIL:
                 ax.axvspan(e.start, e.end, fill=False, edgecolor="red", linewidth=1.5)

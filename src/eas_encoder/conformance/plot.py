@@ -18,11 +18,24 @@ from .report import Report
 from .rules import FAIL, WARN
 from .scan import Overview
 
-__all__ = ["plot_timeline"]
+__all__ = ["plot_timeline", "draw_spectrogram"]
 
 _COLOURS = {"header": "tab:blue", "eom": "tab:purple", "attention": "tab:orange",
             "burst": "tab:red", "audio": "tab:gray"}
 _EDGE = {FAIL: "red", WARN: "goldenrod"}
+
+
+def draw_spectrogram(ax, overview: Overview) -> None:  # noqa: ANN001 - a matplotlib Axes
+    """The overview's spectrogram on ``ax``: dB, 70 dB below its 99.5th percentile to it,
+    time in seconds along x, Hz to the overview's top along y (nothing for an empty stream).
+    """
+    lo, _, spec, col_s = overview.arrays()
+    if not len(lo):
+        return
+    db = 10 * np.log10(np.maximum(spec.T, 1e-14))
+    top = np.percentile(db, 99.5) if db.size else 0
+    ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=top - 70, vmax=top,
+              extent=(0, len(lo) * col_s, 0, overview.top_hz), interpolation="nearest")
 
 
 def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -> None:
@@ -56,10 +69,7 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
     ax_w, ax_s = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.4]})
     if len(lo):
         ax_w.fill_between(t, lo, hi, step="post", color="black", linewidth=0.4)
-        db = 10 * np.log10(np.maximum(spec.T, 1e-14))
-        top = np.percentile(db, 99.5) if db.size else 0
-        ax_s.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=top - 70, vmax=top,
-                    extent=(0, len(lo) * col_s, 0, overview.top_hz), interpolation="nearest")
+    draw_spectrogram(ax_s, overview)
     ax_w.set_ylim(-1.05, 1.05)
     ax_w.set_ylabel("amplitude (FS)")
     ax_s.set_ylabel("Hz")
