@@ -89,9 +89,11 @@ def check_rate(fs: object, role: RateRole, *, field: str = "rate") -> int:
 
 def full_scale(dtype: np.dtype) -> np.float32 | None:
     """Multiplier mapping signed integer PCM of ``dtype`` to [-1, 1); ``None`` otherwise."""
-    if dtype.kind == "i":
-        return np.float32(2.0 ** -(8 * dtype.itemsize - 1))
-    return None
+    return _signed_scale(dtype) if dtype.kind == "i" else None
+
+
+def _signed_scale(dtype: np.dtype) -> np.float32:
+    return np.float32(2.0 ** -(8 * dtype.itemsize - 1))
 
 
 def erase_damage(x: np.ndarray) -> None:
@@ -120,7 +122,7 @@ def clean_mono(samples: np.ndarray) -> np.ndarray:
         half = 2.0 ** (8 * a.dtype.itemsize - 1)
         a = (a.astype(np.float32) - np.float32(half)) / np.float32(half)
     elif a.dtype.kind == "i":
-        a = a.astype(np.float32) * full_scale(a.dtype)
+        a = a.astype(np.float32) * _signed_scale(a.dtype)
     elif a.dtype.kind in "fb":
         with np.errstate(over="ignore"):  # float64 beyond float32 -> inf, erased below
             a = a.astype(np.float32, copy=False)

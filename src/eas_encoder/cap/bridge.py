@@ -44,6 +44,7 @@ from .model import (
     Severity,
     Status,
     Urgency,
+    as_member,
 )
 from .rules import Finding, Level, make_finding, register_profile
 
@@ -364,6 +365,7 @@ def same_to_alert(header: Header, *, sender: str = "eas-encoder@localhost",
         description=description, instruction=instruction, parameters=tuple(params),
         areas=(Area(area_desc="; ".join(describe_location(c) for c in header.locations),
                     geocodes=tuple(NamedValue("SAME", c) for c in header.locations)),))
-    return Alert(identifier=ident, sender=sender, sent=sent, status=status,
+    return Alert(identifier=ident, sender=sender, sent=sent,
+                 status=as_member(Status, status, "status"),
                  msg_type=MsgType.ALERT, scope=Scope.PUBLIC, code=("IPAWSv1.0",),
                  infos=(info,))

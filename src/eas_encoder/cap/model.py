@@ -11,7 +11,10 @@ Elements in foreign namespaces (an enveloped ``ds:Signature``, an IPAWS ``xmlenc
 vendor extension), and elements CAP does not define at that place, are preserved without loss
 as their serialized XML text in each element's ``extensions`` (written after its CAP children).
 
-Constructors check types and enumerations only; everything else (identifier characters,
+Enumerated fields hold members. Constructors also take the CAP token as a plain string (and a
+list for a tuple) and store the member, for callers building an alert by hand; the parser and
+the bridge convert with :func:`as_member` themselves, so their types are exact. Constructors
+check types and enumerations only; everything else (identifier characters,
 polygon syntax, profile rules) is reported as data by :func:`eas_encoder.cap.rules.validate`.
 """
 
@@ -21,13 +24,14 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from ..errors import CapError
 
 __all__ = [
     "CAP12_NS", "CAP11_NS", "DSIG_NS",
     "Status", "MsgType", "Scope", "Category", "ResponseType", "Urgency", "Severity",
-    "Certainty", "NamedValue", "Resource", "Area", "Info", "Alert",
+    "Certainty", "NamedValue", "Resource", "Area", "Info", "Alert", "as_member",
 ]
 
 CAP12_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -132,31 +136,36 @@ class Certainty(StrEnum):
     VERY_LIKELY = "Very Likely"
 
 
-def _coerce_enum(owner: object, name: str, enum: type[StrEnum]) -> None:
-    value = getattr(owner, name)
-    if value is None or isinstance(value, enum):
-        return
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def as_member(enum: type[_E], value: str, field: str) -> _E:
+    """``value`` (a member or its exact CAP token, e.g. ``"Actual"``) as a member of ``enum``.
+
+    Raises:
+        CapError: not one of the enumeration's values (CAP 1.2 §3.2), naming ``field``.
+    """
+    if isinstance(value, enum):
+        return value
     try:
-        object.__setattr__(owner, name, enum(value))
+        return enum(value)
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
-        raise CapError(f"must be one of {allowed}", field=name, value=value,
+        raise CapError(f"must be one of {allowed}", field=field, value=value,
                        spec="CAP 1.2 §3.2") from None
+
+
+def _coerce_enum(owner: object, name: str, enum: type[StrEnum]) -> None:
+    value = getattr(owner, name)
+    if value is not None and not isinstance(value, enum):
+        object.__setattr__(owner, name, as_member(enum, value, name))
 
 
 def _coerce_enum_tuple(owner: object, name: str, enum: type[StrEnum]) -> None:
     values = getattr(owner, name)
     if isinstance(values, str):
         values = (values,)
-    out = []
-    for v in values:
-        try:
-            out.append(v if isinstance(v, enum) else enum(v))
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum)
-            raise CapError(f"must be one of {allowed}", field=name, value=v,
-                           spec="CAP 1.2 §3.2") from None
-    object.__setattr__(owner, name, tuple(out))
+    object.__setattr__(owner, name, tuple(as_member(enum, v, name) for v in values))
 
 
 def _check_time(owner: object, name: str) -> None:

@@ -24,6 +24,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -156,7 +157,7 @@ RULES: dict[str, Rule] = {r.rule_id: r for r in (
          "is read only as the caller allows"),
 )}
 
-PROFILES = ("cap", "ipaws", "ecig")
+PROFILES: tuple[str, ...] = ("cap", "ipaws", "ecig")
 """Profiles accepted by :func:`validate` (plus those added by :func:`register_profile`:
 ``cap-cp`` and ``cap-au`` from :mod:`eas_encoder.cap.profiles`)."""
 
@@ -244,7 +245,8 @@ def validate(source: object, profile: str = "cap") -> list[Finding]:
     except CapError as exc:
         where = f" (at {exc.position})" if exc.position is not None else ""
         what = f"{exc.field} {exc.value!r}: " if exc.value is not None else ""
-        return [make_finding("CAP-XML", exc.field if (exc.field or "").startswith("/") else "/",
+        field = exc.field or ""
+        return [make_finding("CAP-XML", field if field.startswith("/") else "/",
                              f"{what}{exc.rule}{where}")]
     q = etree.QName(root)
     if q.localname != "alert" or q.namespace not in (CAP12_NS, CAP11_NS):
@@ -460,6 +462,10 @@ class _CoreRules:
         found = self.kids(el, name)
         return found[0] if found else None
 
+    def text_of(self, el: etree._Element, name: str) -> str | None:
+        child = self.one(el, name)
+        return None if child is None else child.text
+
     def add(self, rule_id: str, el: etree._Element | str, message: str,
             severity: Level | None = None) -> None:
         listed = self.listed.get(rule_id, 0)
@@ -509,7 +515,7 @@ class _CoreRules:
                     self.add("CAP-ENUM", child, f"{child.text!r} is not one of "
                              f"{', '.join(allowed)}")
 
-    def _when(self, el: etree._Element | None):  # type: ignore[no-untyped-def]
+    def _when(self, el: etree._Element | None) -> datetime | None:
         if el is None:
             return None
         text = el.text or ""
@@ -523,10 +529,9 @@ class _CoreRules:
                      "-00:00")
         return when
 
-    def _references(self, root: etree._Element, sent) -> None:  # type: ignore[no-untyped-def]
+    def _references(self, root: etree._Element, sent: datetime | None) -> None:
         ref = self.one(root, "references")
-        msg_type = (self.one(root, "msgType").text if self.one(root, "msgType") is not None
-                    else None)
+        msg_type = self.text_of(root, "msgType")
         if ref is None:
             if msg_type in ("Update", "Cancel", "Ack", "Error"):
                 self.add("CAP-REFERENCES-REQUIRED", "/alert", f"msgType {msg_type} should "
@@ -538,9 +543,7 @@ class _CoreRules:
             if msg_type in ("Update", "Cancel", "Ack", "Error"):
                 self.add("CAP-REFERENCES-REQUIRED", "/alert", f"msgType {msg_type} should "
                          "list the messages it refers to in references")
-        me = ((self.one(root, "sender").text if self.one(root, "sender") is not None else ""),
-              (self.one(root, "identifier").text
-               if self.one(root, "identifier") is not None else ""))
+        me = (self.text_of(root, "sender") or "", self.text_of(root, "identifier") or "")
         for entry in entries:
             parts = entry.split(",")
             if len(parts) != 3 or not parts[0] or not parts[1]:
@@ -581,7 +584,7 @@ class _CoreRules:
                 and self.one(root, "note") is None:
             self.add("CAP-NOTE", "/alert", "msgType Error should explain itself in note")
 
-    def _info(self, info: etree._Element, sent) -> None:  # type: ignore[no-untyped-def]
+    def _info(self, info: etree._Element, sent: datetime | None) -> None:
         self._empty(info, ("audience", "senderName", "headline", "description",
                            "instruction", "contact"))
         lang = self.one(info, "language")

@@ -24,12 +24,30 @@ import codecs
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal, TypeVar, overload
 
 from lxml import etree
 
 from ..errors import CapError
-from .model import CAP11_NS, CAP12_NS, Alert, Area, Info, NamedValue, Resource
+from .model import (
+    CAP11_NS,
+    CAP12_NS,
+    Alert,
+    Area,
+    Category,
+    Certainty,
+    Info,
+    MsgType,
+    NamedValue,
+    Resource,
+    ResponseType,
+    Scope,
+    Severity,
+    Status,
+    Urgency,
+    as_member,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_NODES", "CAP_NAMESPACES", "ENCODINGS",
@@ -79,6 +97,7 @@ libxml2's own 256, whose error text (pointing at an option we never set) never r
 _XML_DECL = re.compile(
     r"<\?xml[ \t\r\n]++version[ \t\r\n]*+=[ \t\r\n]*+(?:\"[^\"<]*+\"|'[^'<]*+')"
     r"(?:[ \t\r\n]++encoding[ \t\r\n]*+=[ \t\r\n]*+(?:\"([^\"<]*+)\"|'([^'<]*+)'))?")
+_E = TypeVar("_E", bound=StrEnum)
 _DECL_CHARS = 256
 """Characters of the document read to find the XML declaration's encoding name."""
 
@@ -354,8 +373,9 @@ def parse_datetime(text: str, path: str = "sent") -> datetime:
             raise CapError("UTC offset out of range", field=path, value=text,
                            spec="CAP 1.2 §3.3.2")
         tz = timezone(sign * timedelta(hours=hh, minutes=mm))
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
     try:
-        return datetime(*(int(m.group(i)) for i in range(1, 7)), tzinfo=tz)
+        return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as exc:
         raise CapError(f"not a real date-time ({exc})", field=path, value=text,
                        spec="CAP 1.2 §3.3.2") from None
@@ -399,6 +419,11 @@ class _Reader:
     def all(self, name: str) -> list[etree._Element]:
         return self.children.get(name, [])
 
+    @overload
+    def text(self, name: str, *, required: Literal[True]) -> str: ...
+    @overload
+    def text(self, name: str, *, required: bool = False) -> str | None: ...
+
     def text(self, name: str, *, required: bool = False) -> str | None:
         els = self.all(name)
         if not els:
@@ -415,9 +440,19 @@ class _Reader:
     def texts(self, name: str) -> tuple[str, ...]:
         return tuple(_text(e) for e in self.all(name))
 
+    @overload
+    def token(self, name: str, *, required: Literal[True]) -> str: ...
+    @overload
+    def token(self, name: str, *, required: bool = False) -> str | None: ...
+
     def token(self, name: str, *, required: bool = False) -> str | None:
         value = self.text(name, required=required)
         return value.strip() if value is not None else None
+
+    @overload
+    def when(self, name: str, *, required: Literal[True]) -> datetime: ...
+    @overload
+    def when(self, name: str, *, required: bool = False) -> datetime | None: ...
 
     def when(self, name: str, *, required: bool = False) -> datetime | None:
         value = self.text(name, required=required)
@@ -433,8 +468,8 @@ class _Reader:
         out = []
         for e in self.all(name):
             r = _Reader(e, self.ns, ("valueName", "value"))
-            out.append(NamedValue(r.text("valueName", required=True) or "",
-                                  r.text("value", required=True) or ""))
+            out.append(NamedValue(r.text("valueName", required=True),
+                                  r.text("value", required=True)))
         return tuple(out)
 
 
@@ -452,22 +487,6 @@ def _foreign_text(el: etree._Element) -> str:
     copy.tail = None
     etree.cleanup_namespaces(copy)
     return etree.tostring(copy, encoding="unicode", with_tail=False)
-
-
-def _enum_field(path: object, build: Any) -> Any:
-    try:
-        return build()
-    except CapError as exc:
-        if (exc.field or "").startswith("/"):
-            raise
-        # The model names the field; the reader knows where in the document it sits.
-        raise CapError(exc.rule, field=f"{path}/{_camel(exc.field or '')}", value=exc.value,
-                       spec=exc.spec) from None
-
-
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(p.capitalize() for p in rest)
 
 
 _ALERT_ELEMENTS = ("identifier", "sender", "sent", "status", "msgType", "source", "scope",
@@ -494,17 +513,17 @@ def from_element(root: etree._Element) -> Alert:
     ns = q.namespace
     r = _Reader(root, ns, _ALERT_ELEMENTS)
     infos = tuple(_info(e, ns) for e in r.all("info"))
-    return _enum_field("/alert", lambda: Alert(
-        identifier=r.text("identifier", required=True) or "",
-        sender=r.text("sender", required=True) or "",
+    return Alert(
+        identifier=r.text("identifier", required=True),
+        sender=r.text("sender", required=True),
         sent=r.when("sent", required=True),
-        status=r.token("status", required=True),
-        msg_type=r.token("msgType", required=True),
-        scope=r.token("scope", required=True),
+        status=as_member(Status, r.token("status", required=True), "/alert/status"),
+        msg_type=as_member(MsgType, r.token("msgType", required=True), "/alert/msgType"),
+        scope=as_member(Scope, r.token("scope", required=True), "/alert/scope"),
         source=r.text("source"), restriction=r.text("restriction"),
         addresses=r.text("addresses"), code=r.texts("code"), note=r.text("note"),
         references=r.text("references"), incidents=r.text("incidents"),
-        infos=infos, extensions=tuple(r.extensions)))
+        infos=infos, extensions=tuple(r.extensions))
 
 
 class _LazyPath:
@@ -522,23 +541,31 @@ class _LazyPath:
 def _info(el: etree._Element, ns: str) -> Info:
     r = _Reader(el, ns, _INFO_ELEMENTS)
     path = _LazyPath(el)
-    cats = tuple(t.strip() for t in r.texts("category"))
+    cats = r.texts("category")
     if not cats:
         raise CapError("required element is missing", field=f"{path}/category",
                        spec="CAP 1.2 §3.2.2")
-    return _enum_field(path, lambda: Info(
-        language=r.token("language"), category=cats,
-        event=r.text("event", required=True) or "",
-        response_type=tuple(t.strip() for t in r.texts("responseType")),
-        urgency=r.token("urgency", required=True), severity=r.token("severity", required=True),
-        certainty=r.token("certainty", required=True), audience=r.text("audience"),
+
+    def member(enum: type[_E], value: str, name: str) -> _E:
+        return as_member(enum, value.strip(), f"{path}/{name}")
+
+    return Info(
+        language=r.token("language"),
+        category=tuple(member(Category, t, "category") for t in cats),
+        event=r.text("event", required=True),
+        response_type=tuple(member(ResponseType, t, "responseType")
+                            for t in r.texts("responseType")),
+        urgency=member(Urgency, r.text("urgency", required=True), "urgency"),
+        severity=member(Severity, r.text("severity", required=True), "severity"),
+        certainty=member(Certainty, r.text("certainty", required=True), "certainty"),
+        audience=r.text("audience"),
         event_codes=r.pairs("eventCode"), effective=r.when("effective"),
         onset=r.when("onset"), expires=r.when("expires"), sender_name=r.text("senderName"),
         headline=r.text("headline"), description=r.text("description"),
         instruction=r.text("instruction"), web=r.text("web"), contact=r.text("contact"),
         parameters=r.pairs("parameter"),
         resources=tuple(_resource(e, ns) for e in r.all("resource")),
-        areas=tuple(_area(e, ns) for e in r.all("area")), extensions=tuple(r.extensions)))
+        areas=tuple(_area(e, ns) for e in r.all("area")), extensions=tuple(r.extensions))
 
 
 def _resource(el: etree._Element, ns: str) -> Resource:
@@ -550,8 +577,8 @@ def _resource(el: etree._Element, ns: str) -> Resource:
             raise CapError("must be an integer number of bytes", field=element_path(
                 r.all("size")[0]), value=size_text, spec="CAP 1.2 §3.2.3")
         size = int(size_text)
-    return Resource(resource_desc=r.text("resourceDesc", required=True) or "",
-                    mime_type=r.text("mimeType", required=True) or "", size=size,
+    return Resource(resource_desc=r.text("resourceDesc", required=True),
+                    mime_type=r.text("mimeType", required=True), size=size,
                     uri=r.text("uri"), deref_uri=r.text("derefUri"), digest=r.text("digest"),
                     extensions=tuple(r.extensions))
 
@@ -573,7 +600,7 @@ def _decimal(r: _Reader, name: str) -> Decimal | None:
 
 def _area(el: etree._Element, ns: str) -> Area:
     r = _Reader(el, ns, _AREA_ELEMENTS)
-    return Area(area_desc=r.text("areaDesc", required=True) or "", polygons=r.texts("polygon"),
+    return Area(area_desc=r.text("areaDesc", required=True), polygons=r.texts("polygon"),
                 circles=r.texts("circle"), geocodes=r.pairs("geocode"),
                 altitude=_decimal(r, "altitude"), ceiling=_decimal(r, "ceiling"),
                 extensions=tuple(r.extensions))
@@ -668,8 +695,8 @@ def to_element(alert: Alert) -> etree._Element:
 def _info_element(root: etree._Element, info: Info) -> None:
     el = etree.SubElement(root, f"{{{CAP12_NS}}}info")
     _sub(el, "language", info.language)
-    for c in info.category:
-        _sub(el, "category", c.value)
+    for cat in info.category:
+        _sub(el, "category", cat.value)
     _sub(el, "event", info.event)
     for rt in info.response_type:
         _sub(el, "responseType", rt.value)

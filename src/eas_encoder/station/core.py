@@ -714,7 +714,8 @@ class Station:
             return []
         if week == self._week:
             return []
-        old, out = self._week, []
+        old = self._week
+        out: list[Action] = []
         end = _week_end(old, self._tz)
         for s in self.config.sources:
             if s.name not in self._rwt_received:

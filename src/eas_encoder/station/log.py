@@ -164,6 +164,11 @@ def parse_iso(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _at(text: str) -> datetime:
+    # A NOT NULL time column (or one the query's WHERE excludes NULL from).
+    return datetime.fromisoformat(text)
+
+
 @dataclass(frozen=True)
 class AlertRow:
     """One alert as logged, with its latest relay (status, file, reason) if any."""
@@ -457,10 +462,10 @@ class StationLog:
         out = []
         for r in self._conn.execute(sql, args):
             out.append(AlertRow(
-                r[0], parse_iso(r[1]), r[2], r[3], r[4], r[5], r[6], parse_iso(r[7]), r[8],
+                r[0], _at(r[1]), r[2], r[3], r[4], r[5], r[6], parse_iso(r[7]), r[8],
                 r[9], r[10], tuple(r[11].split()), parse_iso(r[12]), parse_iso(r[13]), r[14],
                 r[15], r[16], r[17], r[18], r[19], parse_iso(r[20]),
-                r[21]))  # type: ignore[arg-type]
+                r[21]))
         return out
 
     def write_csv(self, stream: IO[str], since: datetime | None = None,
@@ -482,13 +487,13 @@ class StationLog:
         if alert_id is not None:
             sql += " WHERE alert_id = ?"
             args = (alert_id,)
-        return [OperatorRow(r[0], r[1], r[2], r[3], parse_iso(r[4]))  # type: ignore[arg-type]
+        return [OperatorRow(r[0], r[1], r[2], r[3], _at(r[4]))
                 for r in self._conn.execute(sql + " ORDER BY id", args)]
 
     def tests(self, week: str) -> list[TestRow]:
         """Required-test rows of ISO ``week``, in the order written."""
         _check_week(week)
-        return [TestRow(r[0], r[1], r[2], r[3], parse_iso(r[4]), r[5], r[6])  # type: ignore
+        return [TestRow(r[0], r[1], r[2], r[3], _at(r[4]), r[5], r[6])
                 for r in self._conn.execute(
                     "SELECT week, source, kind, status, at, alert_id, reason FROM tests "
                     "WHERE week = ? ORDER BY id", (week,))]
@@ -526,7 +531,7 @@ class StationLog:
             args.append(source)
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
-        return [(r[0], bool(r[1]), r[2], r[3], parse_iso(r[4]))  # type: ignore[misc]
+        return [(r[0], bool(r[1]), r[2], r[3], _at(r[4]))
                 for r in self._conn.execute(sql, args)]
 
     def core_state(self, now: datetime, timezone: str = "UTC") -> CoreState:
@@ -542,11 +547,10 @@ class StationLog:
             "AND source != 'station' AND reason NOT LIKE 'cap-replaced:%' AND expires > ? "
             "ORDER BY alert_id DESC LIMIT ?", (iso(now), DUPLICATE_MEMORY)).fetchall()
         for aid, org, event, locs, issued, expires in reversed(rows):
-            i, e = parse_iso(issued), parse_iso(expires)
-            assert i is not None and e is not None
+            i, e = _at(issued), _at(expires)
             key = (org, event, tuple(sorted(set(locs.split()))), i, e - i)
             recent.append(RecentHeader(key, e, aid))
-        cap_seen = tuple((r[0], r[1], parse_iso(r[2]).isoformat())  # type: ignore[union-attr]
+        cap_seen = tuple((r[0], r[1], _at(r[2]).isoformat())
                          for r in reversed(c.execute(
                              "SELECT cap_identifier, cap_sender, cap_sent FROM alerts WHERE "
                              "kind = 'cap' AND signature = 'valid' AND cap_sent IS NOT NULL "

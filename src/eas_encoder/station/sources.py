@@ -323,7 +323,7 @@ class CardInput(AudioInput):
 def load_sounddevice():  # noqa: ANN201 - the optional module itself
     """Import ``sounddevice``, or raise :class:`SourceUnavailable` saying what is missing."""
     try:
-        import sounddevice  # type: ignore[import-untyped]  # noqa: PLC0415 - optional extra
+        import sounddevice  # noqa: PLC0415 - optional extra
     except ModuleNotFoundError:
         raise SourceUnavailable("sounddevice is not installed (pip install "
                                 "'eas-encoder[card]')") from None

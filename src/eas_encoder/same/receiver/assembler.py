@@ -276,7 +276,7 @@ def _single_cover(group: list[DemodBurst], text: str) -> str | None:
     """
     if len(group) < 2:
         return None
-    covered = sum(np.arange(len(text)) < len(b.llr) for b in group)
+    covered = np.sum([np.arange(len(text)) < len(b.llr) for b in group], axis=0)
     alone = np.nonzero(covered < 2)[0]
     if not len(alone):
         return None

@@ -539,7 +539,7 @@ def _demod_segment(seg: np.ndarray, corr: _Correlator, clock: _BitClock, fs: int
         return _NO_SYNC
     sl = slice(j, j + 8 * end)
     mark_sent = em[sl] > es[sl]
-    if coherent:
+    if refs is not None:
         centre = np.clip(np.searchsorted(grid, tau[sl]), 0, refs.shape[1] - 1)
         ref = refs[:, centre]
         # Project each correlator on its tone's phase: coherent detection, about 1.5 dB
