@@ -32,6 +32,8 @@ _SUBCOMMANDS = (
     "wea",
     "monitor",
     "log",
+    "console",
+    "user",
     "lab",
     "completion",
 )

@@ -40,15 +40,30 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "from the files), finish what is pending, and exit")
     p.add_argument("--quiet", "-q", action="store_true",
                    help="print nothing; the log has everything")
+    p.add_argument("--console", metavar="HOST:PORT",
+                   help="also serve the operator console on this address (e.g. "
+                        "127.0.0.1:8080); it stops with the monitor")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the configuration and run the monitor."""
+    import asyncio
     import sys
 
     from ..station.config import load_config
     from ..station.shell import run_monitor
 
     config = load_config(args.config)
-    return run_monitor(config, once=args.once, out=None if args.quiet else sys.stdout)
+    companions = []
+    if args.console:
+        from ..console.server import serve
+        from .console import prepare
+
+        app, sock = prepare(config, args.console, "--console")
+
+        async def console(done: asyncio.Event) -> None:
+            await serve(app, sock, done)
+        companions.append(console)
+    return run_monitor(config, once=args.once, out=None if args.quiet else sys.stdout,
+                       companions=companions)

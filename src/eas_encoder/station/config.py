@@ -26,7 +26,8 @@ from ..same.header import STATION_ID_LENGTH, _check_station
 from ..same.locations import check_location
 
 __all__ = ["Config", "StationConfig", "SourceConfig", "FilterConfig", "RelayConfig",
-           "CapConfig", "TestsConfig", "OutputConfig", "load_config", "parse_config", "ACTIONS",
+           "CapConfig", "TestsConfig", "OutputConfig", "ConsoleConfig", "load_config",
+           "parse_config", "ACTIONS",
            "HOOK_NAMES", "OUTPUT_KINDS", "SOURCE_EXTRA_KEYS",
            "TIMEOUT_ACTIONS", "ANY", "STATION_LOCATIONS"]
 
@@ -43,7 +44,7 @@ MIN_CAP_WINDOW_SECONDS = 10
 MIN_POLL_SECONDS = 120
 """FEMA asks IPAWS-OPEN clients to poll no more often than every 120 s."""
 
-_TOP_KEYS = {"station", "source", "filter", "relay", "cap", "tests", "output"}
+_TOP_KEYS = {"station", "source", "filter", "relay", "cap", "tests", "output", "console"}
 HOOK_NAMES = ("alert", "hold", "relay", "relay-failed", "test-missed", "source-health")
 """Names of the core's ``RunHooks`` actions, which ``[[output]] on`` may list."""
 OUTPUT_KINDS = ("command", "webhook", "card", "player")
@@ -160,6 +161,18 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class ConsoleConfig:
+    """``[console]``: the operator console's address (``HOST:PORT``, checked when it is
+    served), its users database (default ``users.db`` beside the station database) and how
+    long a login lasts, minutes.
+    """
+
+    listen: str = "127.0.0.1:8080"
+    users: Path | None = None
+    session_minutes: int = 480
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole station configuration; ``path`` is the TOML file it came from."""
 
@@ -171,6 +184,7 @@ class Config:
     cap: CapConfig = CapConfig()
     tests: TestsConfig = TestsConfig()
     outputs: tuple[OutputConfig, ...] = ()
+    console: ConsoleConfig = ConsoleConfig()
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``.
@@ -247,7 +261,8 @@ def parse_config(data: Mapping[str, Any], path: str | Path) -> Config:
                               field=f"output[{i}].name", value=n)
     return Config(path=path, station=station, sources=sources, filters=filters,
                   relay=_relay(_table(data, "relay")), cap=_cap(_table(data, "cap"), base),
-                  tests=_tests(_table(data, "tests")), outputs=outputs)
+                  tests=_tests(_table(data, "tests")), outputs=outputs,
+                  console=_console(_table(data, "console"), base, station))
 
 
 # -- sections -------------------------------------------------------------------------------
@@ -465,6 +480,18 @@ def _tests(t: Mapping[str, Any]) -> TestsConfig:
         raise ConfigError("is not a known IANA time zone (e.g. America/Chicago)",
                           field="tests.timezone", value=tz) from None
     return TestsConfig(weekly, seed, (hours[0], hours[1]), tz)
+
+
+def _console(t: Mapping[str, Any], base: Path, station: StationConfig) -> ConsoleConfig:
+    _no_unknown(t, {"listen", "users", "session_minutes"}, "console")
+    listen = _get(t, "listen", str, "console", default="127.0.0.1:8080")
+    users = _get(t, "users", str, "console", default=None)
+    minutes = _get(t, "session_minutes", int, "console", default=480)
+    if not 1 <= minutes <= 7 * 24 * 60:
+        raise ConfigError("must be 1 to 10080 minutes", field="console.session_minutes",
+                          value=minutes)
+    path = station.database.parent / "users.db" if users is None else _rel(base, users)
+    return ConsoleConfig(listen, path, minutes)
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -490,6 +490,24 @@ class StationLog:
         return [OperatorRow(r[0], r[1], r[2], r[3], _at(r[4]))
                 for r in self._conn.execute(sql + " ORDER BY id", args)]
 
+    def document(self, alert_id: int) -> str | None:
+        """The CAP document of ``alert_id`` as received (``None``: not a CAP alert, or none
+        kept).
+        """
+        row = self._conn.execute("SELECT document FROM alerts WHERE alert_id = ?",
+                                 (alert_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def relay_plans(self, alert_id: int) -> list[dict[str, Any]]:
+        """The relays of ``alert_id``, oldest first: relay_id, status, origin, file, reason,
+        and the plan as logged (``plan["audio"]``: the recorded message audio relayed).
+        """
+        return [{"relay_id": r[0], "status": r[1], "origin": r[2], "file": r[3],
+                 "reason": r[4], "plan": json.loads(r[5])}
+                for r in self._conn.execute(
+                    "SELECT relay_id, status, origin, file, reason, plan FROM relays "
+                    "WHERE alert_id = ? ORDER BY relay_id", (alert_id,))]
+
     def tests(self, week: str) -> list[TestRow]:
         """Required-test rows of ISO ``week``, in the order written."""
         _check_week(week)

@@ -25,7 +25,7 @@ import base64
 import contextlib
 import hashlib
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -515,8 +515,17 @@ class Monitor:
 
 
 def run_monitor(config: Config, *, once: bool = False, out: TextIO | None = sys.stdout,
-                install_signals: bool = True) -> int:
+                install_signals: bool = True,
+                companions: Sequence[Callable[[asyncio.Event], Awaitable[None]]] = ()) -> int:
     """Run :class:`Monitor` on a new event loop until stopped (SIGTERM/SIGINT: clean stop).
+
+    Args:
+        config: the validated configuration.
+        once: see :class:`Monitor`.
+        out: see :class:`Monitor`.
+        install_signals: SIGTERM/SIGINT stop the monitor (off in tests).
+        companions: coroutines run beside the monitor on the same loop (the console's web
+            server); each gets an event set when the monitor has stopped, and is awaited.
 
     Returns:
         The exit code of :meth:`Monitor.run`.
@@ -530,6 +539,15 @@ def run_monitor(config: Config, *, once: bool = False, out: TextIO | None = sys.
             for sig in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, stop.set)
+        done = asyncio.Event()
+        beside = [asyncio.create_task(c(done)) for c in companions]
+        try:
+            return await watch(stop)
+        finally:
+            done.set()
+            await asyncio.gather(*beside, return_exceptions=True)
+
+    async def watch(stop: asyncio.Event) -> int:
         monitor = Monitor(config, once=once, out=out)
         if once:
             # A stop during --once ends the run early but still closes the log cleanly.
