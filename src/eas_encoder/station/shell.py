@@ -25,7 +25,7 @@ import base64
 import contextlib
 import hashlib
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -516,7 +516,8 @@ class Monitor:
 
 def run_monitor(config: Config, *, once: bool = False, out: TextIO | None = sys.stdout,
                 install_signals: bool = True,
-                companions: Sequence[Callable[[asyncio.Event], Awaitable[None]]] = ()) -> int:
+                companions: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()
+                ) -> int:
     """Run :class:`Monitor` on a new event loop until stopped (SIGTERM/SIGINT: clean stop).
 
     Args:
