@@ -8,7 +8,8 @@ import pytest
 
 # Debian package that ships each external tool (atest comes with direwolf).
 _DEBIAN_PACKAGE = {"atest": "direwolf", "multimon-ng": "multimon-ng", "minimodem": "minimodem",
-                   "direwolf": "direwolf", "sox": "sox", "espeak-ng": "espeak-ng"}
+                   "direwolf": "direwolf", "sox": "sox", "espeak-ng": "espeak-ng",
+                   "chromium": "chromium", "chromedriver": "chromium-driver"}
 
 
 def require_tool(name: str) -> str:

@@ -25,6 +25,7 @@ SKIP = {
     ". .venv/bin/activate": "PATH already points at the installed CLI",
     "pip install -q '.[plot]'": "installs an extra the test environment already has",
     "lab decoders": "minutes of decoding, and a decoder of your own (tests/lab covers the bench)",
+    "--console ": "serves until Ctrl-C (tests/browser/test_console.py runs it, drives the pages)",
 }
 _INSTALL = re.compile(r"^python3 -m venv \.venv && \.venv/bin/pip install -q \S+ && (.*)$")
 

@@ -1,0 +1,254 @@
+"""The operator console in a real browser (issue 13 item 5), as the README starts it: the sample
+station's log after ``monitor --once``, then ``user add`` and ``monitor --console``, driven by
+headless Chromium through selenium. One console and one browser for the module; the tests run
+in file order on the same session (log in, read, act, log out). A screenshot of each page is
+kept (see :mod:`tests.browser.conftest`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from eas_encoder.audio import read_audio
+from eas_encoder.same.decoder import HeaderEvent, decode
+from tests.browser import harness
+
+T = TypeVar("T")
+WAIT = 90.0     # s: bounds every wait for the monitor (it acts within a second or two)
+STATION = "KXYZ/FM "
+
+pytestmark = pytest.mark.slow
+
+
+def until(what: str, probe: Callable[[], T | None], console: harness.Console,
+          timeout: float = WAIT) -> T:
+    """Call ``probe`` until it returns something truthy; fail naming ``what`` after
+    ``timeout`` s (a hang bound, not a speed requirement).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        got = probe()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:g} s; monitor "
+                                 f"output:\n{console.tail()}")
+        time.sleep(0.5)
+
+
+def submit_button(form: Any, value: str | None = None) -> Any:
+    """The form's submit button (the one with ``value`` when given)."""
+    css = "button, input[type=submit]"
+    buttons = form.find_elements("css selector", css)
+    if value is not None:
+        buttons = [b for b in buttons if b.get_attribute("value") == value]
+    assert buttons, (value, form.get_attribute("outerHTML")[:2000])
+    return buttons[0]
+
+
+def log_in(browser: Any, username: str, password: str) -> None:
+    """Fill and send the login form (fields ``username`` and ``password``)."""
+    browser.get("/login")
+    form = browser.driver.find_element("css selector", "form")
+    form.find_element("name", "username").clear()
+    form.find_element("name", "username").send_keys(username)
+    form.find_element("name", "password").send_keys(password)
+    submit_button(form).click()
+
+
+def ensure_logged_in(browser: Any, console: harness.Console, path: str) -> None:
+    """Open ``path``; log in first if the console sends us to /login (a test run alone)."""
+    browser.get(path)
+    if browser.path == "/login":
+        log_in(browser, console.username, console.password)
+        browser.get(path)
+    assert browser.path == path.split("?")[0], browser.path
+
+
+def relay_files(console: harness.Console, event: str) -> list[Path]:
+    """Relay files for ``event`` in the station's spool, oldest first."""
+    return sorted(console.spool.glob(f"*-{event}.wav"))
+
+
+def decoded_headers(path: Path) -> list[Any]:
+    """The headers our receiver hears in a relay file."""
+    x, fs = read_audio(path)
+    return [e.header for e in decode(x, fs) if isinstance(e, HeaderEvent)]
+
+
+# -- access ---------------------------------------------------------------------------------
+def test_a_page_without_a_session_goes_to_login(browser, console):
+    browser.get("/alerts")
+    assert browser.path == "/login"
+    browser.shot("login")
+
+
+def test_a_wrong_password_shows_an_error(browser, console):
+    log_in(browser, console.username, console.password + "-wrong")
+    assert browser.path == "/login"
+    text = browser.text().lower()
+    assert any(w in text for w in ("wrong", "incorrect", "invalid", "not match")), text
+    assert browser.driver.find_element("name", "username").get_attribute("value") \
+        == console.username
+    browser.shot("login-wrong-password")
+
+
+def test_log_in_lands_on_the_alerts(browser, console):
+    log_in(browser, console.username, console.password)
+    assert browser.path == "/alerts"
+
+
+# -- what came in ---------------------------------------------------------------------------
+def test_alerts_lists_the_sample_alerts_and_their_decisions(browser, console):
+    ensure_logged_in(browser, console, "/alerts")
+    text = browser.text()
+    browser.shot("alerts")
+    # What the README says the sample station decides, each with its reason.
+    assert "ZCZC-WXR-TOR-006037+0030-3341800-KLOX/NWS-" in text
+    for word in ("relay", "duplicate", "expired", "no-filter", "unsigned",
+                 "signature-invalid"):
+        assert word in text, word
+    for source in ("LP1", "LP2", "CAP-folder"):
+        assert source in text, source
+
+
+def test_an_alert_page_explains_the_relayed_tornado_warning(browser, console):
+    ensure_logged_in(browser, console, "/alerts?source=LP1&event=TOR&decision=relay")
+    links = [a for a in browser.driver.find_elements("css selector", "a[href]")
+             if re.search(r"/alerts/\d+$", a.get_attribute("href") or "")]
+    assert links, browser.text()
+    links[0].click()
+    assert re.fullmatch(r"/alerts/\d+", browser.path), browser.path
+    text = browser.text()
+    assert "Tornado Warning" in text and "filter:local" in text, text
+    assert browser.driver.find_elements("css selector", "audio")
+    browser.shot("alert-tor")
+
+
+def test_sources_shows_each_source(browser, console):
+    ensure_logged_in(browser, console, "/sources")
+    text = browser.text()
+    for source in ("LP1", "LP2", "LP3", "CAP-folder"):
+        assert source in text, source
+    browser.shot("sources")
+
+
+# -- acting ---------------------------------------------------------------------------------
+def test_forward_a_held_alert_from_the_queue(browser, console):
+    def held() -> list[Any]:
+        ensure_logged_in(browser, console, "/queue")
+        return [f for f in browser.driver.find_elements("css selector", "form")
+                if re.search(r"/queue/\d+$", f.get_attribute("action") or "")]
+
+    forms = until("the LP3 alert held for an operator on /queue", held, console)
+    assert len(forms) == 1, browser.text()
+    assert harness.HELD_EVENT in browser.text() and "LP3" in browser.text()
+    browser.shot("queue-held")
+    alert_id = re.search(r"/queue/(\d+)$", forms[0].get_attribute("action")).group(1)
+    submit_button(forms[0], "forward").click()
+    assert "forward" in browser.text().lower()
+    browser.shot("queue-forwarded")
+
+    def relayed() -> bool:
+        browser.get(f"/alerts/{alert_id}")
+        return "relay" in browser.text() and bool(relay_files(console, harness.HELD_EVENT))
+
+    until(f"alert {alert_id} relayed after the forward", relayed, console)
+    text = browser.text()
+    assert console.username in text, text       # the operator's name is on the decision
+    browser.shot("alert-forwarded")
+    on_air = str(decoded_headers(relay_files(console, harness.HELD_EVENT)[-1])[0])
+    assert on_air.startswith(console.held_header.rsplit("-", 2)[0]), on_air
+    assert on_air.endswith(f"-{STATION}-"), on_air
+
+
+def test_originate_a_required_weekly_test(browser, console):
+    from selenium.webdriver.support.select import Select
+
+    ensure_logged_in(browser, console, "/originate")
+    browser.shot("originate")
+    form = browser.driver.find_element("css selector", "form[action='/originate']")
+
+    def choose(name: str, value: str) -> None:
+        field = form.find_element("name", name)
+        if field.tag_name == "select":
+            Select(field).select_by_value(value)
+        else:
+            field.clear()
+            field.send_keys(value)
+
+    choose("event", "RWT")
+    choose("originator", "EAS")
+    choose("locations", "006037")       # Los Angeles County, CA: picked by name in the list
+    choose("duration", "0015")
+    submit_button(form).click()
+    text = browser.text()
+    assert re.search(r"ZCZC-EAS-RWT-006037\+0015-\d{7}-KXYZ/FM -", text), text
+    browser.shot("originate-preview")
+    confirm = browser.driver.find_element("css selector", "form[action='/originate/confirm']")
+    submit_button(confirm).click()
+    browser.shot("originate-sent")
+
+    files = until("the RWT relay file in the spool", lambda: relay_files(console, "RWT"),
+                  console)
+    headers = decoded_headers(files[-1])
+    assert headers and all(h.event == "RWT" for h in headers), headers
+    assert headers[0].station == STATION and headers[0].locations == ("006037",)
+
+    def listed() -> bool:
+        ensure_logged_in(browser, console, "/alerts")
+        return f"operator:{console.username}" in browser.text()
+
+    until("the originated RWT on /alerts", listed, console)
+    browser.shot("alerts-after-originate")
+
+
+def test_record_a_missed_test_reason(browser, console):
+    ensure_logged_in(browser, console, "/tests?week=2026-W49")
+    browser.shot("tests")
+    form = browser.driver.find_element("css selector", "form[action='/tests/reason']")
+    field = form.find_element("name", "source")
+    if field.tag_name == "select":
+        from selenium.webdriver.support.select import Select
+        Select(field).select_by_value("LP2")
+    else:
+        field.send_keys("LP2")
+    reason = "receiver off for repair (browser test)"
+    form.find_element("name", "reason").send_keys(reason)
+    submit_button(form).click()
+    text = browser.text()
+    assert reason in text and console.username in text, text
+    browser.shot("tests-reason-recorded")
+    browser.get("/tests?week=2026-W49")     # and it stays in the report
+    assert reason in browser.text()
+
+
+def test_logout_ends_the_session(browser, console):
+    ensure_logged_in(browser, console, "/alerts")
+    form = browser.driver.find_element("css selector", "form[action='/logout']")
+    submit_button(form).click()
+    assert browser.path == "/login"
+    browser.get("/queue")
+    assert browser.path == "/login"
+    browser.shot("logged-out")
+
+
+def test_the_session_left_files_only_where_git_ignores_them(console):
+    # A newcomer runs these commands in a clone: users.db and everything else the console
+    # and the monitor write belong under samples/station/out/ (.gitignore), nothing beside
+    # the committed samples.
+    made = {p.relative_to(console.root / "samples") for p in
+            (console.root / "samples").rglob("*") if p.is_file()}
+    committed = {p.relative_to(harness.ROOT / "samples") for p in
+                 (harness.ROOT / "samples").rglob("*") if p.is_file()}
+    new = {p for p in made - committed if p.parts[:2] != ("station", "out")}
+    assert new == {Path("station/held.wav")}, new     # the one file this harness adds
+    assert (console.root / "samples" / "station" / "out" / "users.db").is_file()
+    ignored = (harness.ROOT / ".gitignore").read_text("utf-8").splitlines()
+    assert "/samples/station/out/" in ignored
