@@ -55,7 +55,7 @@ def submit_button(form: Any, value: str | None = None) -> Any:
 def log_in(browser: Any, username: str, password: str) -> None:
     """Fill and send the login form (fields ``username`` and ``password``)."""
     browser.get("/login")
-    form = browser.driver.find_element("css selector", "form")
+    form = browser.driver.find_element("css selector", "form[action='/login']")
     form.find_element("name", "username").clear()
     form.find_element("name", "username").send_keys(username)
     form.find_element("name", "password").send_keys(password)
@@ -80,6 +80,18 @@ def decoded_headers(path: Path) -> list[Any]:
     """The headers our receiver hears in a relay file."""
     x, fs = read_audio(path)
     return [e.header for e in decode(x, fs) if isinstance(e, HeaderEvent)]
+
+
+def assert_audio_served(browser: Any, element_id: str) -> None:
+    """The page's ``<audio id=element_id>`` source answers 200 with audio, fetched by the
+    browser with the session (the players load nothing until played).
+    """
+    src = browser.driver.find_element("id", element_id).get_attribute("src")
+    status, kind, size = browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done("
+        "[r.status, r.headers.get('content-type'), b.byteLength])));", src)
+    assert status == 200 and kind.startswith("audio/") and size > 1000, (src, status, kind)
 
 
 # -- access ---------------------------------------------------------------------------------
@@ -127,7 +139,11 @@ def test_an_alert_page_explains_the_relayed_tornado_warning(browser, console):
     assert re.fullmatch(r"/alerts/\d+", browser.path), browser.path
     text = browser.text()
     assert "Tornado Warning" in text and "filter:local" in text, text
-    assert browser.driver.find_elements("css selector", "audio")
+    assert_audio_served(browser, "received-audio")
+    assert_audio_served(browser, "relayed-audio")
+    timeline = browser.driver.find_element("id", "timeline")
+    until("the timeline picture", lambda: browser.driver.execute_script(
+        "return arguments[0].complete && arguments[0].naturalWidth", timeline), console)
     browser.shot("alert-tor")
 
 
@@ -157,11 +173,13 @@ def test_forward_a_held_alert_from_the_queue(browser, console):
 
     def relayed() -> bool:
         browser.get(f"/alerts/{alert_id}")
-        return "relay" in browser.text() and bool(relay_files(console, harness.HELD_EVENT))
+        return bool(re.search(r"^Relay\s+done", browser.text(), re.M))
 
     until(f"alert {alert_id} relayed after the forward", relayed, console)
     text = browser.text()
-    assert console.username in text, text       # the operator's name is on the decision
+    assert browser.driver.find_element("id", "decision").text == "relay"
+    assert f"operator:{console.username}" in text, text     # who forwarded it, in the log
+    assert_audio_served(browser, "relayed-audio")
     browser.shot("alert-forwarded")
     on_air = str(decoded_headers(relay_files(console, harness.HELD_EVENT)[-1])[0])
     assert on_air.startswith(console.held_header.rsplit("-", 2)[0]), on_air
