@@ -186,47 +186,6 @@ def test_forward_a_held_alert_from_the_queue(browser, console):
     assert on_air.endswith(f"-{STATION}-"), on_air
 
 
-def test_originate_a_required_weekly_test(browser, console):
-    from selenium.webdriver.support.select import Select
-
-    ensure_logged_in(browser, console, "/originate")
-    browser.shot("originate")
-    form = browser.driver.find_element("css selector", "form[action='/originate']")
-
-    def choose(name: str, value: str) -> None:
-        field = form.find_element("name", name)
-        if field.tag_name == "select":
-            Select(field).select_by_value(value)
-        else:
-            field.clear()
-            field.send_keys(value)
-
-    choose("event", "RWT")
-    choose("originator", "EAS")
-    choose("locations", "006037")       # Los Angeles County, CA: picked by name in the list
-    choose("duration", "0015")
-    submit_button(form).click()
-    text = browser.text()
-    assert re.search(r"ZCZC-EAS-RWT-006037\+0015-\d{7}-KXYZ/FM -", text), text
-    browser.shot("originate-preview")
-    confirm = browser.driver.find_element("css selector", "form[action='/originate/confirm']")
-    submit_button(confirm).click()
-    browser.shot("originate-sent")
-
-    files = until("the RWT relay file in the spool", lambda: relay_files(console, "RWT"),
-                  console)
-    headers = decoded_headers(files[-1])
-    assert headers and all(h.event == "RWT" for h in headers), headers
-    assert headers[0].station == STATION and headers[0].locations == ("006037",)
-
-    def listed() -> bool:
-        ensure_logged_in(browser, console, "/alerts")
-        return f"operator:{console.username}" in browser.text()
-
-    until("the originated RWT on /alerts", listed, console)
-    browser.shot("alerts-after-originate")
-
-
 def test_record_a_missed_test_reason(browser, console):
     ensure_logged_in(browser, console, "/tests?week=2026-W49")
     browser.shot("tests")
