@@ -77,6 +77,18 @@ def test_sh_parsing_and_skips() -> None:
                     ".venv/bin/python -m pytest -q") is None
 
 
+def test_ci_runs_quick_start_2() -> None:
+    # .ci/run promises to run exactly the README's test command: the same line, linting and
+    # type-checking before the tests, so neither can drift from what a reader runs.
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    ci_line = ci[ci.index("# README quick start, command 2 (keep the two identical):") + 1]
+    readme = [c for c in sh_commands(README.read_text()) if "pytest" in c]
+    assert readme == [ci_line]
+    steps = ci_line.split(" && ")
+    assert steps[-3:] == [".venv/bin/ruff check .", ".venv/bin/mypy src",
+                          ".venv/bin/python -m pytest -q -p no:cacheprovider"]
+
+
 @pytest.mark.skipif(shutil.which("eas-encoder", path=str(BIN)) is None,
                     reason="the eas-encoder command is not installed beside this Python")
 @pytest.mark.skipif(shutil.which("espeak-ng") is None,
