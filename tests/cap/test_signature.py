@@ -61,6 +61,8 @@ def test_tampering_detected(amber_bytes, originator_identity, aggregator_identit
     found = checks(twice.replace(old, new, 1), trusted_certs=[c1, c2])
     assert [c.valid for c in found] == [False, False]
     assert all(c.reason for c in found)
+    # signxml's "(URI)" of the enveloped reference is empty: no bare "()" in the reason.
+    assert "changed after signing" in found[0].reason and "()" not in found[0].reason
 
 
 def test_signature_value_and_signed_info_tampering(amber_bytes, originator_identity) -> None:

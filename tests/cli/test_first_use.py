@@ -364,3 +364,78 @@ def test_unknown_voice_is_refused_not_spoken_in_the_default(tmp_path, capsys):
     assert not out.exists()
     assert main(["encode", "--voice", "en-us+f3", "--tts", "hi", "--rate", "8000",
                  "-o", str(out)]) == 0
+
+
+def test_unlisted_code_refusal_names_the_cli_flag_only(tmp_path, capsys):
+    """The CLI said "pass allow_unlisted / --allow-unlisted": a keyword argument it has not."""
+    from eas_encoder.errors import HeaderError
+    from eas_encoder.same.header import Header
+
+    out = tmp_path / "a.wav"
+    assert main(["encode", "--event", "XYZ", "-o", str(out)]) == 2
+    err = _one_error(capsys)
+    assert "pass --allow-unlisted" in err and "allow_unlisted" not in err
+    assert main(["encode", "--event", "XYZ", "--allow-unlisted", "--rate", "8000",
+                 "--attention", "none", "-o", str(out)]) == 0
+    capsys.readouterr()
+    # cap from-same has no such flag: the hint is dropped, not a flag it lacks named.
+    assert main(["cap", "from-same", "ZCZC-CIV-XYZ-006037+0130-3330800-KXYZ/FM -",
+                 "-o", str(tmp_path / "a.xml")]) == 2
+    assert "unlisted" not in _one_error(capsys)
+    with pytest.raises(HeaderError, match="allow_unlisted=True") as exc:
+        Header.parse("ZCZC-CIV-XYZ-006037+0130-3330800-KXYZ/FM -")
+    assert "--allow" not in str(exc.value)
+
+
+def test_lower_case_event_refused_naming_the_code(tmp_path, capsys):
+    """SAME codes are upper case on the wire; what is typed is what airs, so `rwt` is refused
+    with the code meant instead of being changed.
+    """
+    assert main(["encode", "--event", "rwt", "-o", str(tmp_path / "a.wav")]) == 2
+    assert "(write 'RWT')" in _one_error(capsys)
+    assert main(["encode", "--org", "civ", "-o", str(tmp_path / "a.wav")]) == 2
+    assert "(write 'CIV')" in _one_error(capsys)
+    assert main(["encode", "--event", "zzz", "-o", str(tmp_path / "a.wav")]) == 2
+    assert "write" not in _one_error(capsys)
+
+
+def test_plain_text_given_as_cap_is_not_xml_not_ebcdic(tmp_path, capsys):
+    for name, data in (("notes.txt", b"hello, this is not an alert\n"),
+                       ("a.json", '{"caf\u00e9": 1}'.encode())):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert main(["cap", "to-same", str(path)]) == 2
+        err = _one_error(capsys)
+        assert "not XML" in err and "EBCDIC" not in err and "encoding" not in err
+
+
+def test_truncated_cap_names_one_position(tmp_path, capsys):
+    path = tmp_path / "cut.xml"
+    path.write_bytes(b'<?xml version="1.0"?>\n<alert xmlns="urn:oasis:names:tc:emergency:'
+                     b'cap:1.2"><identifier>')
+    assert main(["cap", "to-same", str(path)]) == 2
+    err = _one_error(capsys)
+    assert "at line 2, column 65:" in err and err.count("line") == 1 and "(at " not in err
+    assert main(["cap", "validate", str(path)]) == 3
+    report = capsys.readouterr().out
+    assert "at line 2, column 65:" in report and report.count("line 2") == 1
+
+
+def test_readme_rtl_fm_demodulates_fm(capsys):
+    """rtl_fm's default demodulation is not FM: without -M fm it feeds the decoder noise."""
+    from tests.test_readme import README, sh_commands
+
+    lines = [c for c in sh_commands(README.read_text()) if c.startswith("rtl_fm ")]
+    assert lines and all(" -M fm " in c for c in lines)
+    assert main(["decode", "--help"]) == 0
+    assert "-M fm" in capsys.readouterr().out
+
+
+def test_decode_fields_explained_in_help_and_readme(capsys):
+    from tests.test_readme import README
+
+    assert main(["decode", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    for field in ("bursts=N", "corrected=N", "confidence=P"):
+        assert f"\n  {field} " in help_text, field
+    assert "`bursts=2` counts the bursts that decided it" in README.read_text()

@@ -62,7 +62,7 @@ from signxml import (
     XMLSigner,
     XMLVerifier,
 )
-from signxml.exceptions import InvalidInput, SignXMLException
+from signxml.exceptions import InvalidDigest, InvalidInput, SignXMLException
 
 from ..errors import CapError
 from .model import CAP11_NS, CAP12_NS, DSIG_NS, Alert
@@ -436,6 +436,11 @@ def _verify_one(doc: etree._Element, index: int, certs: list[x509.Certificate],
     try:
         result = XMLVerifier().verify(doc, x509_cert=signer, validate_schema=False,
                                       expect_config=config)
+    except InvalidDigest as exc:
+        # signxml ends with the reference's URI in parentheses: "()" for the enveloped
+        # signature's "" (the whole alert), which reads as a lost detail.
+        raise _Refused("the signed content was changed after signing: "
+                       f"{str(exc).removesuffix(' ()')}") from None
     except (SignXMLException, InvalidSignature, ValueError, TypeError,
             etree.LxmlError) as exc:
         raise _Refused(str(exc) or type(exc).__name__) from None

@@ -181,8 +181,14 @@ def decode_document(data: bytes) -> str:
             raise _refuse_encoding("UTF-16 or UTF-32 without a byte-order mark is not "
                                    "accepted", None, data.index(b"\x00"))
         if body[:1] and body[:1] not in b"< \t\r\n":
+            text = _not_xml_text(body[:64])
+            if text is not None:
+                raise CapError("not XML: a CAP document starts with '<' (an XML declaration "
+                               "or the alert element)", field="document",
+                               value=text.splitlines()[0][:20], spec="W3C XML 1.0")
             raise _refuse_encoding("the document does not start with '<' or an XML "
-                                   "declaration in an ASCII-compatible encoding (EBCDIC?)",
+                                   "declaration in an ASCII-compatible encoding (binary "
+                                   "data, or EBCDIC?)",
                                    body[:4].hex(" "), 0)
     if family is None:
         head = body[:_DECL_CHARS].decode("latin-1")
@@ -212,6 +218,31 @@ def decode_document(data: bytes) -> str:
                                f"{label or 'UTF-8'}", declared,
                                exc.start + len(data) - len(body)) from None
     return text
+
+
+def _syntax_error(exc: etree.XMLSyntaxError) -> str:
+    # libxml2 writes where an unclosed tag opened ("in tag identifier line 1") and lxml appends
+    # where the error is (", line 1, column 86"): say the error's place once, in front, and
+    # the tag's line only when it is another line.
+    msg = str(getattr(exc, "msg", exc)).splitlines()[0]
+    msg = re.sub(r", line \d++, column \d++$", "", msg)
+    line, column = getattr(exc, "position", None) or (0, 0)
+    if not line:
+        return f"not well-formed XML: {msg}"
+    msg = re.sub(rf"(?<=\w) line {line}\b", "", msg)
+    return f"not well-formed XML at line {line}, column {column}: {msg}"
+
+
+def _not_xml_text(start: bytes) -> str | None:
+    # Printable UTF-8 (a text file, JSON, an e-mail) that is not XML, told apart from bytes
+    # in an encoding we refuse: EBCDIC or UTF-16 is not printable UTF-8 this early.
+    for cut in range(len(start), max(len(start) - 4, 0), -1):  # a character cut at the end
+        try:
+            text = start[:cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return text if all(c.isprintable() or c in "\t\r\n" for c in text) else None
+    return None
 
 
 def _refuse_doctype(text: str) -> None:
@@ -288,10 +319,7 @@ def parse_tree(source: bytes | bytearray | memoryview | str, *,
                                        spec=_SPEC)
         root = parser.close()
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        msg = str(exc.msg if hasattr(exc, "msg") else exc).splitlines()[0]
-        raise CapError(f"not well-formed XML: {msg}", field="document", position=line,
-                       spec="W3C XML 1.0") from None
+        raise CapError(_syntax_error(exc), field="document", spec="W3C XML 1.0") from None
     for ref in root.iterchildren("{*}references"):
         if ref.text and len(ref.text.split()) > MAX_REFERENCES:
             raise CapError(f"more than {MAX_REFERENCES} entries", field="/alert/references",

@@ -143,6 +143,16 @@ def _command_of(args: Sequence[str]) -> str | None:
     return word if word in _SUBCOMMANDS else None
 
 
+def _cli_words(exc: EasError, args: argparse.Namespace) -> str:
+    # The library's refusal names its keyword argument; a CLI user needs the flag, and only
+    # where the subcommand has one.
+    from ..same.header import UNLISTED_HINT  # noqa: PLC0415 - only on this error path
+
+    flag = " (pass --allow-unlisted to send it anyway)" if hasattr(args, "allow_unlisted") \
+        else ""
+    return str(exc).replace(f" ({UNLISTED_HINT})", flag)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code (0 ok, 1 internal error, 2 bad input)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -161,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EasError as exc:
         if args.debug:
             raise
-        print(f"eas-encoder {args.command}: error: {exc}", file=sys.stderr)
+        print(f"eas-encoder {args.command}: error: {_cli_words(exc, args)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly with the shell's SIGPIPE code,

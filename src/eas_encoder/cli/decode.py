@@ -41,6 +41,12 @@ output: one line per event, as it is decoded:
   ATTN    <start>-<end>s eas 853.02+960.01 Hz 8.00s
   INVALID <start>-<end>s <reason>: <text>        (with --verbose or --json)
 
+  bursts=N     the header's bursts that decided it: 2 when two matched exactly (they
+               confirm it, 47 CFR 11.33(a)(10)), 3 when all three were combined, 1 only
+               with --single-burst
+  corrected=N  bits of single bursts the combination overruled
+  confidence=P posterior probability that the text is right (at least --min-confidence)
+
 examples:
   eas-encoder decode alert.wav
   eas-encoder decode --json --describe alert.flac

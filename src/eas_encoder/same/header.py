@@ -20,9 +20,12 @@ from .codes import event_codes, originators
 from .locations import check_location
 
 __all__ = ["Header", "IssueTime", "EndOfMessage", "parse_message", "check_valid_time",
-           "round_up_valid_time", "MAX_LOCATIONS", "STATION_ID_LENGTH"]
+           "round_up_valid_time", "MAX_LOCATIONS", "STATION_ID_LENGTH", "UNLISTED_HINT"]
 
 SPEC = "47 CFR 11.31(c)"
+UNLISTED_HINT = "pass allow_unlisted=True to send it anyway"
+"""How an unknown or legacy code's refusal says to send it anyway (in parentheses at the end of
+the rule); the CLI puts its own flag in its place, or drops it where it has none."""
 MAX_LOCATIONS = 31
 """At most 31 location codes per header, 47 CFR 11.31(c)."""
 STATION_ID_LENGTH = 8
@@ -395,19 +398,22 @@ def _check_code(name: str, value: object, table: dict, unlisted_ok: bool, spec: 
         if unlisted_ok and len(value) == 3 and value.isascii() and value.isprintable() \
                 and "-" not in value and "+" not in value:
             return value
-        raise HeaderError("must be three upper-case letters", field=name, value=value,
+        # Codes are upper case on the wire (no table has a lower-case one); what is typed is
+        # what airs, so a lower-case code is refused with the code meant, not changed.
+        meant = value.upper()
+        hint = f" (write {meant!r})" if meant in table else ""
+        raise HeaderError(f"must be three upper-case letters{hint}", field=name, value=value,
                           spec=spec)
     row = table.get(value)
     if unlisted_ok:
         return value
     if row is None:
-        raise HeaderError(f"unknown {name} code (pass allow_unlisted / --allow-unlisted to "
-                          "send it anyway)", field=name, value=value, spec=spec)
+        raise HeaderError(f"unknown {name} code ({UNLISTED_HINT})",
+                          field=name, value=value, spec=spec)
     status = getattr(row, "status", None) or getattr(row, "part11", None)
     if status == "legacy":
-        raise HeaderError(f"is a legacy {name} code that is no longer sent (pass "
-                          "allow_unlisted to send it anyway)", field=name, value=value,
-                          spec=spec)
+        raise HeaderError(f"is a legacy {name} code that is no longer sent ({UNLISTED_HINT})",
+                          field=name, value=value, spec=spec)
     return value
 
 
