@@ -24,9 +24,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import CapError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "CAP12_NS", "CAP11_NS", "DSIG_NS",
@@ -182,9 +185,9 @@ def _check_time(owner: object, name: str) -> None:
                        field=name, value=value.isoformat(), spec="CAP 1.2 §3.3.2")
 
 
-def _tuples(owner: object) -> None:
+def _tuples(owner: DataclassInstance) -> None:
     # Lists given by callers become tuples so instances stay hashable and comparable.
-    for f in fields(owner):  # type: ignore[arg-type]
+    for f in fields(owner):
         v = getattr(owner, f.name)
         if isinstance(v, list):
             object.__setattr__(owner, f.name, tuple(v))

@@ -29,6 +29,7 @@ Sources:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from ..specs_data import read_table
@@ -171,7 +172,7 @@ def capcp_findings(alert: Alert) -> list[Finding]:
     return out
 
 
-def _capcp_layers(alert: Alert, add) -> None:  # type: ignore[no-untyped-def]
+def _capcp_layers(alert: Alert, add: Callable[[str, str, str], None]) -> None:
     declared = {c for c in alert.code if c.startswith("layer:")}
     for i, info in enumerate(alert.infos, 1):
         named = [("eventCode", v) for v in info.event_codes]

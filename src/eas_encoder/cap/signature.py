@@ -447,7 +447,9 @@ def _verify_one(doc: etree._Element, index: int, certs: list[x509.Certificate],
     finally:
         for pos, el in others:
             doc.insert(pos, el)
-    return result.signed_data, result.signed_xml  # type: ignore[union-attr]
+    # signxml returns a list only when more than one reference is expected; we expect one.
+    assert not isinstance(result, list)
+    return result.signed_data, result.signed_xml
 
 
 def verify(document: bytes | str | os.PathLike[str], *, at: datetime,

@@ -14,11 +14,12 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..audio import FORMATS, write_audio
-from ..cap.bridge import DEFAULT_LANGUAGE, alert_to_same, same_to_alert
+from ..cap.bridge import DEFAULT_LANGUAGE, EasActivation, alert_to_same, same_to_alert
 from ..cap.model import DSIG_NS, Alert
 from ..cap.rules import PROFILES, Level, validate
 from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
@@ -176,7 +177,7 @@ def add_signature_options(p: argparse.ArgumentParser) -> None:
     _trust_options(p)
 
 
-def _trust(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+def _trust(args: argparse.Namespace) -> dict[str, Any]:
     return {"trusted_certs": [_pem_file(c, "cert") for c in args.cert],
             "trust_store": [_pem_file(c, "trust-store") for c in args.trust_store],
             "allow_sha1": args.allow_sha1,
@@ -288,7 +289,8 @@ def run_validate(args: argparse.Namespace) -> int:
     return worst
 
 
-def _activation(args: argparse.Namespace, alert=None):  # type: ignore[no-untyped-def]
+def _activation(args: argparse.Namespace,
+                alert: Alert | None = None) -> tuple[EasActivation, list[str]]:
     """The translation of the alert, and notes about its signatures."""
     alert = load_alert(args, _read(args.file)) if alert is None else alert
     return alert_to_same(alert, station=args.station, language=args.language,

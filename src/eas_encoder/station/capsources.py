@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -37,6 +38,9 @@ from ..errors import CapError, EasError
 from ..fileio import write_output
 from .events import CapReceived, SignatureStatus, SourceHealth
 from .sources import Backoff
+
+if TYPE_CHECKING:  # imported at run time only where a feed is fetched (start-up time)
+    import httpx
 
 __all__ = ["IPAWS_FEED_NS", "ATOM_NS", "FeedDocuments", "split_feed", "check_signature",
            "SeenAlerts", "FolderPoller", "FeedPoller", "CapMonitor", "MAX_DOCUMENTS",
@@ -257,7 +261,7 @@ class FolderPoller:
         """Nothing to release."""
 
 
-async def fetch_bounded(client: object, url: str, max_bytes: int,
+async def fetch_bounded(client: httpx.AsyncClient, url: str, max_bytes: int,
                         timeout: float = FETCH_TIMEOUT_SECONDS) -> bytes:
     """GET ``url``; the body, at most ``max_bytes``, complete within ``timeout`` seconds.
 
@@ -277,7 +281,7 @@ async def fetch_bounded(client: object, url: str, max_bytes: int,
         raise OSError(f"{url}: only http and https are fetched")
 
     async def get() -> bytes:
-        async with client.stream("GET", url) as response:  # type: ignore[attr-defined]
+        async with client.stream("GET", url) as response:
             if not 200 <= response.status_code < 300:
                 raise OSError(f"{url}: HTTP {response.status_code}")
             declared = response.headers.get("content-length", "")
@@ -316,7 +320,8 @@ class FeedPoller:
             slow answer (the supervisor retries with backoff).
     """
 
-    def __init__(self, url: str, client: object, *, timeout: float = FETCH_TIMEOUT_SECONDS,
+    def __init__(self, url: str, client: httpx.AsyncClient, *,
+                 timeout: float = FETCH_TIMEOUT_SECONDS,
                  max_bytes: int = MAX_FEED_BYTES) -> None:
         self.url = url
         self.client = client

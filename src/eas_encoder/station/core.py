@@ -45,7 +45,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from ..cap.bridge import alert_to_same
-from ..cap.model import MsgType
+from ..cap.model import Alert, MsgType, Resource
 from ..errors import EasError
 from ..same.codes import event_codes
 from ..same.header import Header
@@ -201,7 +201,7 @@ class _Alert:
     deadline: datetime | None = None
     cap: CapReceived | None = None
     cap_text: str | None = None
-    cap_audio: object = None
+    cap_audio: Resource | None = None
     relay_id: int | None = None
     origin: str = "relay"
 
@@ -461,12 +461,12 @@ class Station:
         self._remember(a)
         return out + self._filter_and_act(a, now)
 
-    def _cap_test_only(self, a: _Alert, alert: object, now: datetime) -> list[Action]:
+    def _cap_test_only(self, a: _Alert, alert: Alert, now: datetime) -> list[Action]:
         """A CAP RWT/RMT the station does not air (status Test, ``allow_test`` off) still
         counts as the source's test received (47 CFR 11.61; IPAWS sends weekly RWTs).
         """
         try:
-            act = alert_to_same(alert, station=self.config.station.id,  # type: ignore[arg-type]
+            act = alert_to_same(alert, station=self.config.station.id,
                                 language=self.config.cap.language, allow_test=True)
         except EasError:
             return []
@@ -479,19 +479,18 @@ class Station:
             return []
         return self._test_heard(probe, now)
 
-    def _cancel(self, alert: object, now: datetime) -> list[Action]:
+    def _cancel(self, alert: Alert, now: datetime) -> list[Action]:
         """``Cancel``/``Update`` naming a CAP alert still pending or held stops it (ECIG: a
         cancelled alert not yet aired is removed).
         """
-        refs = {(r[0], r[1]) for r in alert.reference_triples  # type: ignore[attr-defined]
-                if len(r) == 3}
+        refs = {(r[0], r[1]) for r in alert.reference_triples if len(r) == 3}
         out: list[Action] = []
         for b in sorted(self._alerts.values(), key=lambda x: x.alert_id):
             if b.cap is None or b.state not in (State.PENDING, State.HELD):
                 continue
             if (b.cap.alert.sender, b.cap.alert.identifier) in refs:
                 self._move(b, "cancel")
-                b.reason = f"{b.reason}; cancelled by {alert.identifier}"  # type: ignore
+                b.reason = f"{b.reason}; cancelled by {alert.identifier}"
                 self._forget(b)
                 out += [self._log(b), RunHooks("alert", b.alert_id, self._hook_data(b))]
         return out
@@ -655,7 +654,7 @@ class Station:
             header=header, attention=attention, attention_seconds=rc.attention_seconds,
             audio=None if a.header_only or a.kind == "cap" else a.recording,
             text=None if a.header_only else a.cap_text,
-            cap_audio=None if a.header_only else a.cap_audio,  # type: ignore[arg-type]
+            cap_audio=None if a.header_only else a.cap_audio,
             origin=a.origin, deadline=a.deadline)
         a.relay_id = self._id()
         self._by_relay[a.relay_id] = a.alert_id

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from ..errors import EasError
 from ..message import alert_message
 from ..same.transmission import encode_transmission
 from .actions import RelayPlan, RunHooks
+
+if TYPE_CHECKING:  # imported at run time only by a webhook (start-up time)
+    import httpx
 
 __all__ = ["RELAY_SAMPLE_RATE", "Outcome", "render_relay", "relay_file_name", "Spool",
            "CardOutput", "PlayerOutput", "CommandOutput", "WebhookOutput", "hook_env",
@@ -295,7 +298,8 @@ class WebhookOutput:
         first_delay: wait before the first retry, s (doubling).
     """
 
-    def __init__(self, name: str, url: str, client: object, *, on: Sequence[str] = ("*",),
+    def __init__(self, name: str, url: str, client: httpx.AsyncClient, *,
+                 on: Sequence[str] = ("*",),
                  timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = 3,
                  first_delay: float = 1.0) -> None:
         self.name = name
@@ -323,7 +327,7 @@ class WebhookOutput:
                 delay *= 2
             try:
                 async with asyncio.timeout(self.timeout):
-                    response = await self.client.post(self.url, json=body)  # type: ignore
+                    response = await self.client.post(self.url, json=body)
             except (TimeoutError, httpx.HTTPError) as exc:
                 detail = f"attempt {attempt + 1}: {type(exc).__name__} {exc}".strip()
                 continue

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -168,7 +168,7 @@ class RawInput(AudioInput):
             so a quiet pipe never blocks the event loop.
     """
 
-    def __init__(self, rate: int, stream: object | None = None) -> None:
+    def __init__(self, rate: int, stream: IO[bytes] | None = None) -> None:
         self.fs = int(rate)
         self.reconnect = False      # nothing to reconnect to once the writer has gone
         self._stream = stream
@@ -181,7 +181,10 @@ class RawInput(AudioInput):
 
     async def read(self) -> np.ndarray | None:  # noqa: D102
         want = 2 * max(1, int(self.fs * LIVE_BLOCK_SECONDS))
-        reader = getattr(self._stream, "read1", None) or self._stream.read  # type: ignore
+        stream = self._stream
+        assert stream is not None, "read() before open()"
+        # read1: what the pipe has now, up to want (read would wait for all of it).
+        reader: Callable[[int], bytes] = getattr(stream, "read1", None) or stream.read
         data = await asyncio.to_thread(reader, want)
         if not data:
             return None
