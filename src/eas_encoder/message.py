@@ -34,13 +34,14 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from .audio import read_audio, resample, to_mono
+from .audio import open_stream, read_audio, resample, to_mono
 from .cap.bridge import EasActivation
 from .cap.model import Resource
-from .errors import CapError
+from .errors import CapError, EncodeError
 
 __all__ = ["ResourcePolicy", "DEFAULT_RESOURCE_BYTES", "DEFAULT_FETCH_TIMEOUT", "AlertMessage",
-           "audio_message", "resource_content", "alert_message"]
+           "audio_message", "read_message_audio", "check_not_nested", "resource_content",
+           "alert_message"]
 
 DEFAULT_RESOURCE_BYTES = 10 * 1024 * 1024
 """Largest audio resource read from a file or the network (10 MiB: about 10 minutes of
@@ -92,6 +93,72 @@ def audio_message(source: str | os.PathLike[str] | BinaryIO, fs: int) -> np.ndar
     """
     samples, rate = read_audio(source)
     return resample(to_mono(samples), rate, fs)
+
+
+def read_message_audio(source: str | os.PathLike[str], fs: int, *, max_seconds: float | None,
+                       field: str = "message", why_limit: str = "") -> np.ndarray:
+    """Read a message audio file block by block, mixed to mono, resampled to ``fs`` Hz.
+
+    Reading stops as soon as the message passes ``max_seconds``, so a long file (or one
+    claiming billions of frames) costs no more than the limit before it is refused.
+
+    Args:
+        source: the file (``-``: standard input).
+        fs: output sample rate, Hz.
+        max_seconds: longest message accepted, s; ``None``: no limit.
+        field: the field named in errors (``--message`` for the CLI, ``audio`` for a form).
+        why_limit: words added after the limit in the error (e.g. how to lift it).
+
+    Returns:
+        ``float32[n]`` mono at ``fs``.
+
+    Raises:
+        AudioError: unreadable file, or not audio.
+        EncodeError: ``field``, longer than ``max_seconds``.
+    """
+    rate, blocks = open_stream(source, blocksize=1 << 16)
+    limit = None if max_seconds is None else int(max_seconds * rate)
+    chunks, frames = [], 0
+    for block in blocks:
+        frames += len(block)
+        if limit is not None and frames > limit:
+            raise EncodeError(f"is longer than {max_seconds:g} s{why_limit}", field=field,
+                              value=str(source))
+        chunks.append(to_mono(block))
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    del chunks
+    return resample(samples, rate, fs)
+
+
+def check_not_nested(message: np.ndarray, fs: int, source: str, *, field: str = "message",
+                     hint: str = "") -> None:
+    """Refuse message audio that itself carries a SAME header or EOM (47 CFR 11.31): aired
+    inside an alert, receivers would act on it as a second alert or end the first early.
+    The project's own receiver listens, single bursts included.
+
+    Args:
+        message: ``float32[n]`` mono samples at ``fs`` Hz.
+        fs: sample rate, Hz.
+        source: the file's name for the error.
+        field: the field named in the error.
+        hint: words added to the error (e.g. the CLI's ``--allow-nested``).
+
+    Raises:
+        EncodeError: ``field``, naming what was found and where (seconds into the audio).
+    """
+    from .same.decoder import (  # the receiver only when a message is checked
+        HeaderEvent,
+        ReceiverConfig,
+        decode,
+    )
+
+    found = [e for e in decode(message, fs, ReceiverConfig(single_burst=True))
+             if isinstance(e, HeaderEvent) or e.kind == "eom"]
+    if found:
+        e = found[0]
+        what = f"SAME header {e.text}" if isinstance(e, HeaderEvent) else "an EOM (NNNN)"
+        raise EncodeError(f"contains {what} at {e.start:.2f} s; receivers would act on it"
+                          f"{hint}", field=field, value=source, spec="47 CFR 11.31")
 
 
 def _refuse(rule: str, uri: str | None) -> CapError:

@@ -258,7 +258,7 @@ def test_a_version_1_log_is_migrated(tmp_path: Path) -> None:
         lg.request_operator(1, "x", "reject", at=T0)
         assert lg.take_operator_requests(T0)[0].verdict == "reject"
     with sqlite3.connect(db) as c:
-        assert c.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert c.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_a_migration_another_process_applied_meanwhile_is_skipped(tmp_path: Path) -> None:

@@ -26,12 +26,12 @@ from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
 from ..cap.xml import DEFAULT_MAX_BYTES, parse, serialize
 from ..errors import CapError, HeaderError
 from ..fileio import write_output
-from ..message import DEFAULT_RESOURCE_BYTES, ResourcePolicy, alert_message
+from ..message import DEFAULT_RESOURCE_BYTES, ResourcePolicy, alert_message, check_not_nested
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
 from ..same.waveform import ATTENTION_DEFAULT_SECONDS
 from . import EXIT_CHECK_FAILED
-from .encode import check_format_matches_name, check_not_nested, parse_issued, warn_if_long
+from .encode import NESTED_HINT, check_format_matches_name, parse_issued, warn_if_long
 from .text import add_tz_option
 
 _TRUST_SPEC = "47 CFR 11.56(c)"
@@ -341,7 +341,8 @@ def run_to_wav(args: argparse.Namespace) -> int:
             message, source, note = spoken.samples, spoken.source, spoken.note
     if message is not None:
         if source == "audio resource" and act.audio is not None and not args.allow_nested:
-            check_not_nested(message, args.rate, act.audio.resource_desc or "audio resource")
+            check_not_nested(message, args.rate, act.audio.resource_desc or "audio resource",
+                             field="--message", hint=NESTED_HINT)
         warn_if_long(len(message) / args.rate)
     tx = encode_transmission(act.header, fs=args.rate, attention=args.attention,
                              attention_seconds=args.attention_seconds, message=message,

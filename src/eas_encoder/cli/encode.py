@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import FORMATS, SUBTYPES, open_stream, resample, to_mono, write_audio
+from ..audio import FORMATS, SUBTYPES, write_audio
 from ..errors import AudioError, EncodeError, HeaderError
+from ..message import check_not_nested, read_message_audio
 from ..same.header import Header
 from ..same.locations import DEMO_LOCATION, check_listed_county
 from ..same.modulator import check_sample_rate
@@ -260,28 +261,7 @@ def speak(text: str, fs: int, voice: str) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def check_not_nested(message: np.ndarray, fs: int, source: str) -> None:
-    """Refuse message audio that itself carries a SAME header or EOM (47 CFR 11.31): aired
-    inside an alert, receivers would act on it as a second alert or end the first early.
-    The project's own receiver listens, single bursts included.
-
-    Raises:
-        EncodeError: field ``--message`` naming what was found and where.
-    """
-    from ..same.decoder import (  # the receiver only when a file is given
-        HeaderEvent,
-        ReceiverConfig,
-        decode,
-    )
-
-    found = [e for e in decode(message, fs, ReceiverConfig(single_burst=True))
-             if isinstance(e, HeaderEvent) or e.kind == "eom"]
-    if found:
-        e = found[0]
-        what = f"SAME header {e.text}" if isinstance(e, HeaderEvent) else "an EOM (NNNN)"
-        raise EncodeError(f"contains {what} at {e.start:.2f} s; receivers would act on it "
-                          "(pass --allow-nested to send it anyway)", field="--message",
-                          value=source, spec="47 CFR 11.31")
+NESTED_HINT = " (pass --allow-nested to send it anyway)"
 
 
 def warn_if_long(seconds: float) -> None:
@@ -293,31 +273,18 @@ def warn_if_long(seconds: float) -> None:
 
 
 def read_message(source: str, rate: int, *, max_seconds: float | None) -> np.ndarray:
-    """Read a message file block by block, mixed to mono, resampled to ``rate`` Hz.
-
-    Reading stops as soon as the message passes ``max_seconds``, so a long file costs no more
-    than the limit before it is refused.
+    """``--message`` read with :func:`eas_encoder.message.read_message_audio` (stops at
+    ``max_seconds``; the error names ``--allow-long``).
 
     Returns:
         ``float32[n]`` at ``rate``.
 
     Raises:
-        AudioError: unreadable file.
-        EncodeError: field ``--message``, longer than ``max_seconds``.
+        AudioError: unreadable file. EncodeError: field ``--message``, too long.
     """
-    fs, blocks = open_stream(source, blocksize=1 << 16)
-    limit = None if max_seconds is None else int(max_seconds * fs)
-    chunks, frames = [], 0
-    for block in blocks:
-        frames += len(block)
-        if limit is not None and frames > limit:
-            raise EncodeError(f"is longer than {max_seconds:g} s (the whole transmission is "
-                              "rendered in memory; --allow-long sends it anyway)",
-                              field="--message", value=source)
-        chunks.append(to_mono(block))
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    del chunks
-    return resample(samples, fs, rate)
+    return read_message_audio(source, rate, max_seconds=max_seconds, field="--message",
+                              why_limit=" (the whole transmission is rendered in memory; "
+                                        "--allow-long sends it anyway)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -331,7 +298,8 @@ def run(args: argparse.Namespace) -> int:
         message = read_message(args.message, args.rate,
                                max_seconds=None if args.allow_long else MAX_MESSAGE_SECONDS)
         if not args.allow_nested:
-            check_not_nested(message, args.rate, args.message)
+            check_not_nested(message, args.rate, args.message, field="--message",
+                             hint=NESTED_HINT)
     elif args.tts is not None or args.tts_file is not None:
         text = args.tts if args.tts is not None else read_tts_file(args.tts_file)
         message = speak(text, args.rate, args.voice)

@@ -20,7 +20,8 @@ from .codes import event_codes, originators
 from .locations import check_location
 
 __all__ = ["Header", "IssueTime", "EndOfMessage", "parse_message", "check_valid_time",
-           "round_up_valid_time", "MAX_LOCATIONS", "STATION_ID_LENGTH", "UNLISTED_HINT"]
+           "round_up_valid_time", "coerce_valid_time", "check_originator", "check_event",
+           "check_locations", "MAX_LOCATIONS", "STATION_ID_LENGTH", "UNLISTED_HINT"]
 
 SPEC = "47 CFR 11.31(c)"
 UNLISTED_HINT = "pass allow_unlisted=True to send it anyway"
@@ -150,7 +151,14 @@ def _fmt_tttt(minutes: int) -> str:
     return f"+{minutes // 60:02d}{minutes % 60:02d}"
 
 
-def _coerce_valid_time(value: object) -> timedelta:
+def coerce_valid_time(value: object) -> timedelta:
+    """A valid time period given as ``timedelta``, ``int`` minutes or ``"HHMM"``/``"+HHMM"``
+    text, as a ``timedelta`` (the step rules are :func:`check_valid_time`'s).
+
+    Raises:
+        HeaderError: field ``valid_time`` for text that is not four digits or minutes >= 60.
+        TypeError: any other type.
+    """
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -216,21 +224,10 @@ class Header:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         unlisted_ok = self.lenient or self.allow_unlisted
-        set_(self, "originator", _check_code("originator", self.originator, originators(),
-                                              unlisted_ok, "47 CFR 11.31(d)"))
-        set_(self, "event", _check_code("event", self.event, event_codes(), unlisted_ok,
-                                        "47 CFR 11.31(e)"))
-        locs = (self.locations,) if isinstance(self.locations, str) else tuple(self.locations)
-        if not 1 <= len(locs) <= MAX_LOCATIONS:
-            raise HeaderError(f"must have 1 to {MAX_LOCATIONS} location codes",
-                              field="locations", value=len(locs), spec=SPEC)
-        locs = tuple(check_location(c, lenient=self.lenient) for c in locs)
-        if not self.lenient and len(set(locs)) != len(locs):
-            dup = next(c for c in locs if locs.count(c) > 1)
-            raise HeaderError("is listed more than once", field="location", value=dup,
-                              spec=SPEC)
-        set_(self, "locations", locs)
-        vt = _coerce_valid_time(self.valid_time)
+        set_(self, "originator", check_originator(self.originator, allow_unlisted=unlisted_ok))
+        set_(self, "event", check_event(self.event, allow_unlisted=unlisted_ok))
+        set_(self, "locations", check_locations(self.locations, lenient=self.lenient))
+        vt = coerce_valid_time(self.valid_time)
         if vt.total_seconds() % 60:
             raise HeaderError("must be whole minutes", field="valid_time", value=str(vt),
                               spec=SPEC)
@@ -389,6 +386,45 @@ def parse_message(text: str | bytes, *, lenient: bool = False) -> Header | EndOf
 
 def _clip(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + "..."
+
+
+def check_originator(code: str, *, allow_unlisted: bool = False) -> str:
+    """Check an originator code ORG (three letters of ``specs/originators.csv``, not a legacy
+    one unless ``allow_unlisted``); return it. 47 CFR 11.31(d).
+
+    Raises:
+        HeaderError: field ``originator``.
+    """
+    return _check_code("originator", code, originators(), allow_unlisted, "47 CFR 11.31(d)")
+
+
+def check_event(code: str, *, allow_unlisted: bool = False) -> str:
+    """Check an event code EEE (three letters of ``specs/event_codes.csv``, not a legacy one
+    unless ``allow_unlisted``); return it. 47 CFR 11.31(e).
+
+    Raises:
+        HeaderError: field ``event``.
+    """
+    return _check_code("event", code, event_codes(), allow_unlisted, "47 CFR 11.31(e)")
+
+
+def check_locations(codes: Iterable[str] | str, *, lenient: bool = False) -> tuple[str, ...]:
+    """Check a header's location codes: 1 to 31 ``PSSCCC`` codes, each valid
+    (:func:`~eas_encoder.same.locations.check_location`), none twice; return them as a tuple
+    in transmission order. 47 CFR 11.31(c).
+
+    Raises:
+        HeaderError: field ``locations`` (count) or ``location`` (the code at fault).
+    """
+    locs = (codes,) if isinstance(codes, str) else tuple(codes)
+    if not 1 <= len(locs) <= MAX_LOCATIONS:
+        raise HeaderError(f"must have 1 to {MAX_LOCATIONS} location codes",
+                          field="locations", value=len(locs), spec=SPEC)
+    locs = tuple(check_location(c, lenient=lenient) for c in locs)
+    if not lenient and len(set(locs)) != len(locs):
+        dup = next(c for c in locs if locs.count(c) > 1)
+        raise HeaderError("is listed more than once", field="location", value=dup, spec=SPEC)
+    return locs
 
 
 def _check_code(name: str, value: object, table: dict, unlisted_ok: bool, spec: str) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "StateArea",
     "state_areas",
     "county_name",
+    "state_counties",
     "check_location",
     "check_listed_county",
     "is_listed_county",
@@ -117,6 +118,13 @@ def _counties_by_state() -> dict[str, tuple[str, ...]]:
     for sscc in _counties():
         by_state.setdefault(sscc[:2], []).append(sscc[2:])
     return {ss: tuple(sorted(cccs)) for ss, cccs in by_state.items()}
+
+
+def state_counties(ss: str) -> tuple[str, ...]:
+    """The ``CCC`` county codes the Census tables list for state ``SS`` (two digits), sorted;
+    empty for a marine area, an unknown code or a state with no county list.
+    """
+    return _counties_by_state().get(ss, ())
 
 
 def is_listed_county(code: str) -> bool:

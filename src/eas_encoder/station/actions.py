@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from ..cap.model import Resource
 
 __all__ = ["Decision", "LogAlert", "Hold", "RelayPlan", "Relay", "RelayStatus", "RunHooks",
-           "OperatorAction", "TestStatus", "SourceStatus", "PollCap", "OutputRecord",
-           "Action"]
+           "OperatorAction", "OriginationStatus", "TestStatus", "SourceStatus", "PollCap",
+           "OutputRecord", "Action"]
 
 
 class Decision(StrEnum):
@@ -37,6 +37,8 @@ class Decision(StrEnum):
     IGNORE = "ignore"
     REJECT = "reject"
     PENDING = "pending"
+    SENT = "sent"
+    """Originated by an operator at this station and put on the air (or being)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,9 @@ class RelayPlan:
     attention signal when ``attention`` (``attention_seconds`` long), the message (``audio``:
     the recorded message audio; or for a CAP version ``cap_audio``, else ``text`` for
     text-to-speech), then ``eoms`` EOMs. ``deadline``: latest time it must air (RMT: receipt
-    + 60 min, 47 CFR 11.61(a)(1)(v)). ``origin``: ``relay``, ``cap`` or ``own-test``.
+    + 60 min, 47 CFR 11.61(a)(1)(v)). ``origin``: ``relay``, ``cap``, ``own-test`` or
+    ``operator`` (originated from the console). ``language``: the language ``text`` is
+    spoken in (``None``: the station's CAP language).
     """
 
     header: Header
@@ -99,6 +103,7 @@ class RelayPlan:
     eoms: int = 3
     origin: str = "relay"
     deadline: datetime | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,20 @@ class OperatorAction:
 
 
 @dataclass(frozen=True)
+class OriginationStatus:
+    """What became of a queued origination (``StationLog.request_origination``): ``status``
+    ``taken`` (``alert_id`` is the alert logged as sent) or ``refused`` (``reason``: e.g.
+    ``expired``, ``duplicate:<id>``).
+    """
+
+    request_id: int
+    status: str
+    at: datetime
+    alert_id: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class TestStatus:
     """A required test received, sent, missed or late (47 CFR 11.61, logged per 11.35).
 
@@ -184,5 +203,5 @@ class PollCap:
     until: datetime
 
 
-Action = (LogAlert | Hold | Relay | RelayStatus | RunHooks | OperatorAction | TestStatus
-          | SourceStatus | PollCap | OutputRecord)
+Action = (LogAlert | Hold | Relay | RelayStatus | RunHooks | OperatorAction | OriginationStatus
+          | TestStatus | SourceStatus | PollCap | OutputRecord)

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from ..cap.model import Alert
 
 __all__ = ["SignatureStatus", "HeardHeader", "HeardAttention", "HeardEom", "CapReceived",
-           "OperatorDecision", "RelayDone", "RelayFailed", "SourceHealth", "OutputResult",
-           "Event"]
+           "OperatorDecision", "Originate", "RelayDone", "RelayFailed", "SourceHealth",
+           "OutputResult", "Event"]
 
 
 class SignatureStatus(StrEnum):
@@ -98,6 +98,25 @@ class OperatorDecision:
 
 
 @dataclass(frozen=True)
+class Originate:
+    """An operator's confirmed origination, taken from the log's queue by the monitor.
+
+    ``header`` carries the station's own LLLLLLLL and the issue time of the confirmation;
+    the message is ``audio`` (a checked audio file) or ``text`` (spoken in ``language``), or
+    neither for a header-only event (RWT). ``request_id`` is the queue row; ``at`` the time
+    the operator confirmed it.
+    """
+
+    request_id: int
+    user: str
+    header: Header
+    at: datetime
+    text: str | None = None
+    audio: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
 class RelayDone:
     """The shell finished a relay (``file``: the spool file written, if any)."""
 
@@ -137,5 +156,5 @@ class OutputResult:
     at: datetime
 
 
-Event = (HeardHeader | HeardAttention | HeardEom | CapReceived | OperatorDecision | RelayDone
-         | RelayFailed | SourceHealth | OutputResult)
+Event = (HeardHeader | HeardAttention | HeardEom | CapReceived | OperatorDecision | Originate
+         | RelayDone | RelayFailed | SourceHealth | OutputResult)

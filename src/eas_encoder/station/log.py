@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import EasError
+from ..same.header import Header
 from .actions import (
     Action,
     Hold,
     LogAlert,
     OperatorAction,
+    OriginationStatus,
     OutputRecord,
     Relay,
     RelayStatus,
@@ -37,12 +39,13 @@ from .actions import (
     TestStatus,
 )
 from .core import CAP_MEMORY, CAP_MEMORY_TIME, DUPLICATE_MEMORY, CoreState, RecentHeader, week_of
-from .events import OperatorDecision
+from .events import OperatorDecision, Originate
 
-__all__ = ["StationLog", "AlertRow", "OperatorRow", "TestRow", "LogError", "SCHEMA_VERSION",
+__all__ = ["StationLog", "AlertRow", "OperatorRow", "OriginationRow", "TestRow", "LogError",
+           "SCHEMA_VERSION", "ORIGINATION_STATUSES",
            "CSV_COLUMNS", "iso", "parse_iso", "week_bounds"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE alerts (
@@ -139,7 +142,27 @@ CREATE TABLE operator_requests (
     taken    TEXT
 );
 """
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA, 2: _OPERATOR_REQUESTS}
+_ORIGINATION_REQUESTS = """
+CREATE TABLE origination_requests (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    user         TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    header       TEXT NOT NULL,
+    message_text TEXT,
+    audio_path   TEXT,
+    language     TEXT,
+    status       TEXT NOT NULL DEFAULT 'queued'
+                 CHECK (status IN ('queued', 'taken', 'refused')),
+    taken        TEXT,
+    alert_id     INTEGER,
+    reason       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX origination_requests_status ON origination_requests (status);
+"""
+ORIGINATION_STATUSES = ("queued", "taken", "refused")
+"""A queued origination is ``queued`` until the monitor takes it, then ``taken`` (with the
+alert id once the core logged it) or ``refused`` (with the reason)."""
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA, 2: _OPERATOR_REQUESTS, 3: _ORIGINATION_REQUESTS}
 """user_version N -> the SQL that brings version N-1 to N."""
 
 CSV_COLUMNS = ("alert_id", "received", "source", "kind", "header", "cap_identifier",
@@ -206,6 +229,25 @@ class OperatorRow:
     verdict: str
     note: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class OriginationRow:
+    """A queued origination and what became of it (:data:`ORIGINATION_STATUSES`):
+    ``alert_id`` links the alert logged as sent; ``reason`` says why it was refused.
+    """
+
+    request_id: int
+    user: str
+    requested: datetime
+    header: str
+    status: str
+    alert_id: int | None
+    reason: str
+    taken: datetime | None
+    message_text: str | None
+    audio_path: str | None
+    language: str | None
 
 
 @dataclass(frozen=True)
@@ -319,6 +361,10 @@ class StationLog:
                       "'; interrupted: the monitor stopped while it was ' || "
                       "CASE decision WHEN 'hold' THEN 'held' ELSE 'pending' END "
                       "WHERE decision IN ('pending', 'hold')", (iso(now),))
+            # Taken by a monitor that stopped before the core logged it: not on the air.
+            c.execute("UPDATE origination_requests SET status = 'refused', reason = "
+                      "'interrupted: the monitor stopped before it was sent' "
+                      "WHERE status = 'taken' AND alert_id IS NULL")
         return ids
 
     # -- writing --------------------------------------------------------------------------
@@ -357,6 +403,10 @@ class StationLog:
                     c.execute("INSERT INTO operator_actions (alert_id, user, verdict, note, at)"
                               " VALUES (?, ?, ?, ?, ?)",
                               (a.alert_id, a.user, a.verdict, a.note, iso(a.at)))
+                elif isinstance(a, OriginationStatus):
+                    c.execute("UPDATE origination_requests SET status = ?, alert_id = ?, "
+                              "reason = ?, taken = coalesce(taken, ?) WHERE id = ?",
+                              (a.status, a.alert_id, a.reason, iso(a.at), a.request_id))
                 elif isinstance(a, TestStatus):
                     c.execute("INSERT INTO tests (week, source, kind, status, at, alert_id, "
                               "reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -426,6 +476,83 @@ class StationLog:
                     f"({','.join('?' * len(rows))})",
                     (iso(now or datetime.now(UTC)), *(r[0] for r in rows)))
         return [OperatorDecision(r[1], r[2], r[3], r[4]) for r in rows]
+
+    def request_origination(self, origination: Any, user: str, *,
+                            at: datetime | None = None) -> int:
+        """Queue a validated origination for the monitor (any process: the console, the
+        ``originate`` CLI); the monitor takes it with :meth:`take_origination_requests`.
+
+        Args:
+            origination: a :class:`~eas_encoder.station.originate.Origination` (only one
+                made by ``validate_origination`` exists, so nothing unchecked is queued).
+            user: the operator's name, written with every row about it.
+            at: when the operator confirmed it (default: the clock; this is the edge).
+
+        Returns:
+            The request id (for :meth:`origination_requests`).
+
+        Raises:
+            LogError: no user name; ``origination`` is not an ``Origination``.
+        """
+        from .originate import Origination
+
+        if not isinstance(origination, Origination):
+            raise LogError("only a validated origination is queued (validate_origination)",
+                           field="origination", value=type(origination).__name__)
+        if not user.strip():
+            raise LogError("must name the operator", field="user", value=user)
+        with _tx(self._conn):
+            cur = self._conn.execute(
+                "INSERT INTO origination_requests (user, at, header, message_text, audio_path,"
+                " language) VALUES (?, ?, ?, ?, ?, ?)",
+                (user.strip(), iso(at or datetime.now(UTC)), origination.header_text,
+                 origination.message_text,
+                 None if origination.audio_path is None else str(origination.audio_path),
+                 origination.language))
+        return int(cur.lastrowid or 0)
+
+    def take_origination_requests(self, now: datetime | None = None) -> list[Originate]:
+        """The writer takes the queued originations, oldest first, marking them ``taken`` in
+        the same transaction (each is handed to the core exactly once; the core's
+        ``OriginationStatus`` then links the alert or gives the refusal). A row whose header
+        no longer parses is marked ``refused`` here, with the reason.
+        """
+        stamp = iso(now or datetime.now(UTC))
+        out: list[Originate] = []
+        with _tx(self._conn) as c:
+            rows = c.execute(
+                "SELECT id, user, at, header, message_text, audio_path, language FROM "
+                "origination_requests WHERE status = 'queued' ORDER BY id").fetchall()
+            for rid, user, at, text, message, audio, language in rows:
+                try:
+                    header = Header.parse(text)
+                except EasError as exc:
+                    c.execute("UPDATE origination_requests SET status = 'refused', taken = ?,"
+                              " reason = ? WHERE id = ?", (stamp, f"bad header: {exc}", rid))
+                    continue
+                c.execute("UPDATE origination_requests SET status = 'taken', taken = ? "
+                          "WHERE id = ?", (stamp, rid))
+                out.append(Originate(rid, user, header, parse_iso(at),  # type: ignore[arg-type]
+                                     message, audio, language))
+        return out
+
+    def origination_requests(self, limit: int = 50, *, request_id: int | None = None
+                             ) -> list[OriginationRow]:
+        """Queued originations, newest first (at most ``limit``; or just ``request_id``),
+        with their status, so a console can show "waiting for the monitor" or link the
+        alert sent.
+        """
+        sql = ("SELECT id, user, at, header, status, alert_id, reason, taken, message_text, "
+               "audio_path, language FROM origination_requests")
+        args: list[Any] = []
+        if request_id is not None:
+            sql += " WHERE id = ?"
+            args.append(request_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        return [OriginationRow(r[0], r[1], parse_iso(r[2]), r[3], r[4], r[5],  # type: ignore
+                               r[6], parse_iso(r[7]), r[8], r[9], r[10])
+                for r in self._conn.execute(sql, args)]
 
     # -- reading --------------------------------------------------------------------------
     def next_id(self) -> int:
@@ -563,6 +690,9 @@ class StationLog:
             "SELECT alert_id, originator, event, locations, issued, expires FROM alerts "
             "WHERE decision != 'reject' AND event IS NOT NULL AND issued IS NOT NULL "
             "AND source != 'station' AND reason NOT LIKE 'cap-replaced:%' AND expires > ? "
+            # An origination whose relay failed never aired: nothing can repeat it.
+            "AND NOT (source LIKE 'operator:%' AND EXISTS (SELECT 1 FROM relays r WHERE "
+            "r.alert_id = alerts.alert_id AND r.status = 'failed')) "
             "ORDER BY alert_id DESC LIMIT ?", (iso(now), DUPLICATE_MEMORY)).fetchall()
         for aid, org, event, locs, issued, expires in reversed(rows):
             i, e = _at(issued), _at(expires)
