@@ -15,6 +15,7 @@ from eas_encoder.station.actions import (
     Hold,
     LogAlert,
     OperatorAction,
+    OriginationStatus,
     PollCap,
     Relay,
     RelayStatus,
@@ -83,6 +84,9 @@ def summary(action: object, hooks: bool = False) -> tuple | None:
         return ("operator", action.alert_id, action.user, action.verdict)
     if isinstance(action, SourceStatus):
         return ("health", action.source, action.ok)
+    if isinstance(action, OriginationStatus):
+        return ("origination", action.request_id, action.status, action.alert_id,
+                action.reason)
     if isinstance(action, RunHooks):
         return ("hooks", action.name, action.alert_id) if hooks else None
     raise AssertionError(f"unexpected action {action!r}")

@@ -32,6 +32,7 @@ _SUBCOMMANDS = (
     "wea",
     "monitor",
     "log",
+    "originate",
     "console",
     "user",
     "lab",

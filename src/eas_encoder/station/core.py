@@ -30,6 +30,15 @@ The rules, in the order they are applied to every alert received:
 9. **Required tests** (47 CFR 11.61, logged per 11.35): an RWT heard on each source every
    week; an RMT relayed within 60 minutes of receipt; the station's own weekly RWT at a day
    and time drawn from the seed and the ISO week.
+10. **Origination** by an operator (:class:`~.events.Originate`, from the console's queue):
+   the same validity gates and duplicate rule (a request that expired while queued, or
+   repeats a header already sent, is refused with the reason, never raised), then relayed at
+   once through the station's outputs with its own LLLLLLLL, the attention signal unless
+   header-only (RWT), and the message audio or TTS of the text; logged as ``sent`` with
+   source ``operator:<user>`` and an operator action. It joins the duplicate memory, so the
+   station's own alert heard back from a monitored source is not aired twice; a relay that
+   failed leaves it (it never aired, so a later identical alert is not its repeat). An RWT
+   sent this way is the station's weekly test (47 CFR 11.61(a)(2)).
 
 Each alert moves through the states below; :data:`TRANSITIONS` is the whole table, and
 :meth:`Station._move` refuses any move not in it (a bug, not bad input).
@@ -55,6 +64,7 @@ from .actions import (
     Hold,
     LogAlert,
     OperatorAction,
+    OriginationStatus,
     PollCap,
     Relay,
     RelayPlan,
@@ -71,6 +81,7 @@ from .events import (
     HeardEom,
     HeardHeader,
     OperatorDecision,
+    Originate,
     OutputResult,
     RelayDone,
     RelayFailed,
@@ -204,6 +215,7 @@ class _Alert:
     cap_audio: Resource | None = None
     relay_id: int | None = None
     origin: str = "relay"
+    language: str | None = None
 
 
 def header_key(header: Header, issued: datetime) -> tuple:
@@ -309,6 +321,8 @@ class Station:
             out += self._on_cap(event, now)
         elif isinstance(event, OperatorDecision):
             out += self._on_operator(event, now)
+        elif isinstance(event, Originate):
+            out += self._on_originate(event, now)
         elif isinstance(event, RelayDone):
             out += self.relay_done(event.relay_id, now, event.file)
         elif isinstance(event, RelayFailed):
@@ -363,7 +377,8 @@ class Station:
         self._move(a, "done")
         out: list[Action] = [RelayStatus(relay_id, a.alert_id, "done", now, file),
                              self._log(a)]
-        if a.origin == "own-test":
+        if a.origin == "own-test" or (a.origin == "operator" and a.header is not None
+                                       and a.header.event == "RWT"):
             self._own_sent = True
             out.append(TestStatus(self._week or week_of(now, self._tz), "station", "RWT",
                                   "sent", now, a.alert_id))
@@ -389,6 +404,10 @@ class Station:
                              RunHooks("relay-failed", a.alert_id, self._hook_data(a))]
         if a.origin == "own-test":
             self._own_retry = now + OWN_TEST_RETRY
+        elif a.origin == "operator":
+            # Never aired: a later identical header is not its repeat (nothing to drop).
+            self._recent = deque((r for r in self._recent if r.alert_id != a.alert_id),
+                                 maxlen=DUPLICATE_MEMORY)
         self._forget(a)
         return out
 
@@ -655,7 +674,7 @@ class Station:
             audio=None if a.header_only or a.kind == "cap" else a.recording,
             text=None if a.header_only else a.cap_text,
             cap_audio=None if a.header_only else a.cap_audio,
-            origin=a.origin, deadline=a.deadline)
+            origin=a.origin, deadline=a.deadline, language=a.language)
         a.relay_id = self._id()
         self._by_relay[a.relay_id] = a.alert_id
         return [self._log(a), Relay(a.relay_id, a.alert_id, plan, now),
@@ -677,6 +696,30 @@ class Station:
         if a.state is State.IGNORED:
             self._forget(a)
         return out
+
+    def _on_originate(self, ev: Originate, now: datetime) -> list[Action]:
+        """An operator's origination: gates and duplicate rule, then relayed at once."""
+        header = replace(ev.header, station=self.config.station.id)
+        # Received = taken now, on this clock: the request's time comes from another
+        # process's clock, and a later one would prune the duplicate memory (losing it).
+        a = self._new(f"operator:{ev.user}", "same", now, header, str(header))
+        a.origin, a.reason, a.eom = "operator", "originated", True
+        a.header_only = header.event in self.config.relay.header_only
+        a.recording, a.cap_text, a.language = ev.audio, ev.text, ev.language
+        refused = self._gates(a, now)
+        if not refused and (dup := self._duplicate(a)) is not None:
+            refused = self._reject(a, "duplicate", dup_of=dup)
+        if refused:
+            return [*refused[:1],
+                    OperatorAction(a.alert_id, ev.user, f"originate (refused: {a.reason})",
+                                   str(header), now),
+                    OriginationStatus(ev.request_id, "refused", now, a.alert_id, a.reason),
+                    *refused[1:]]
+        self._remember(a)
+        self._move(a, "forward")
+        sent = self._relay(a, now)
+        return [*sent[:1], OperatorAction(a.alert_id, ev.user, "originate", str(header), now),
+                OriginationStatus(ev.request_id, "taken", now, a.alert_id), *sent[1:]]
 
     # -- health ---------------------------------------------------------------------------
     def _on_health(self, ev: SourceHealth, now: datetime) -> list[Action]:
@@ -811,7 +854,7 @@ class Station:
         assert a.state is not None
         return LogAlert(
             alert_id=a.alert_id, source=a.source, at=a.received, kind=a.kind,
-            decision=_DECISION[a.state], reason=a.reason,
+            decision=_decision(a), reason=a.reason,
             header_text=a.header_text if a.kind == "same" else (str(h) if h else None),
             cap_identifier=cap.alert.identifier if cap else None,
             cap_sender=cap.alert.sender if cap else None,
@@ -825,7 +868,7 @@ class Station:
     def _hook_data(self, a: _Alert) -> dict[str, str]:
         h = a.header
         return {"alert_id": str(a.alert_id), "source": a.source, "kind": a.kind,
-                "decision": _DECISION[a.state].value if a.state else "",
+                "decision": _decision(a).value if a.state else "",
                 "reason": a.reason, "header": a.header_text or "",
                 "event": h.event if h else "", "originator": h.originator if h else "",
                 "locations": " ".join(h.locations) if h else ""}
@@ -839,6 +882,13 @@ class Station:
         """Current state of an alert the core still tracks, else ``None``."""
         a = self._alerts.get(alert_id)
         return a.state if a else None
+
+
+def _decision(a: _Alert) -> Decision:
+    assert a.state is not None
+    if a.origin == "operator" and a.state in (State.RELAYING, State.RELAYED, State.FAILED):
+        return Decision.SENT
+    return _DECISION[a.state]
 
 
 def _week_end(week: str, timezone: str) -> datetime:

@@ -104,7 +104,8 @@ class Originate:
     ``header`` carries the station's own LLLLLLLL and the issue time of the confirmation;
     the message is ``audio`` (a checked audio file) or ``text`` (spoken in ``language``), or
     neither for a header-only event (RWT). ``request_id`` is the queue row; ``at`` the time
-    the operator confirmed it.
+    the operator confirmed it (another process's clock: informative; the core logs the
+    alert at the ``now`` it takes it).
     """
 
     request_id: int

@@ -532,8 +532,7 @@ class StationLog:
                     continue
                 c.execute("UPDATE origination_requests SET status = 'taken', taken = ? "
                           "WHERE id = ?", (stamp, rid))
-                out.append(Originate(rid, user, header, parse_iso(at),  # type: ignore[arg-type]
-                                     message, audio, language))
+                out.append(Originate(rid, user, header, _at(at), message, audio, language))
         return out
 
     def origination_requests(self, limit: int = 50, *, request_id: int | None = None
@@ -542,17 +541,21 @@ class StationLog:
         with their status, so a console can show "waiting for the monitor" or link the
         alert sent.
         """
-        sql = ("SELECT id, user, at, header, status, alert_id, reason, taken, message_text, "
-               "audio_path, language FROM origination_requests")
+        rows = self._newest("SELECT id, user, at, header, status, alert_id, reason, taken, "
+                            "message_text, audio_path, language FROM origination_requests",
+                            "id", request_id, limit)
+        return [OriginationRow(r[0], r[1], _at(r[2]), r[3], r[4], r[5], r[6], parse_iso(r[7]),
+                               r[8], r[9], r[10]) for r in rows]
+
+    def _newest(self, sql: str, column: str, value: object, limit: int) -> sqlite3.Cursor:
+        """``sql`` (a SELECT of one table with an ``id``), where ``column = value`` unless
+        ``value`` is ``None``, newest first, at most ``limit`` rows.
+        """
         args: list[Any] = []
-        if request_id is not None:
-            sql += " WHERE id = ?"
-            args.append(request_id)
-        sql += " ORDER BY id DESC LIMIT ?"
-        args.append(limit)
-        return [OriginationRow(r[0], r[1], parse_iso(r[2]), r[3], r[4], r[5],  # type: ignore
-                               r[6], parse_iso(r[7]), r[8], r[9], r[10])
-                for r in self._conn.execute(sql, args)]
+        if value is not None:
+            sql += f" WHERE {column} = ?"
+            args.append(value)
+        return self._conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit))
 
     # -- reading --------------------------------------------------------------------------
     def next_id(self) -> int:
@@ -669,15 +672,9 @@ class StationLog:
     def source_health(self, source: str | None = None, limit: int = 100
                       ) -> list[tuple[str, bool, float | None, str, datetime]]:
         """Latest health rows, newest first: (source, ok, level dBFS, detail, at)."""
-        sql = "SELECT source, ok, level_dbfs, detail, at FROM source_health"
-        args: list[Any] = []
-        if source is not None:
-            sql += " WHERE source = ?"
-            args.append(source)
-        sql += " ORDER BY id DESC LIMIT ?"
-        args.append(limit)
-        return [(r[0], bool(r[1]), r[2], r[3], _at(r[4]))
-                for r in self._conn.execute(sql, args)]
+        rows = self._newest("SELECT source, ok, level_dbfs, detail, at FROM source_health",
+                            "source", source, limit)
+        return [(r[0], bool(r[1]), r[2], r[3], _at(r[4])) for r in rows]
 
     def core_state(self, now: datetime, timezone: str = "UTC") -> CoreState:
         """What :class:`~.core.Station` needs after a restart: the next id, the duplicate

@@ -68,18 +68,25 @@ def _recorded(path: str, fs: int) -> np.ndarray:
     return resample(to_mono(samples), rate, fs)
 
 
+def _voice(language: str) -> str:
+    from ..multilingual import voice_for
+
+    return voice_for(language)
+
+
 def render_relay(plan: RelayPlan, *, fs: int = RELAY_SAMPLE_RATE, language: str = "en-US"
                  ) -> np.ndarray:
     """Build the relay transmission for ``plan``.
 
-    The message is, in order of preference: the recorded message audio (``plan.audio``), the
-    CAP version's inline audio resource (``derefUri``), text-to-speech of ``plan.text``; none
-    for a header-only relay (RWT, 47 CFR 11.61(a)(2)).
+    The message is, in order of preference: the recorded message audio (``plan.audio``; an
+    operator's checked upload for an origination), the CAP version's inline audio resource
+    (``derefUri``), text-to-speech of ``plan.text`` (in ``plan.language`` when set); none for
+    a header-only relay (RWT, 47 CFR 11.61(a)(2)).
 
     Args:
         plan: from a :class:`~eas_encoder.station.actions.Relay` action.
         fs: output sample rate, Hz.
-        language: for text-to-speech of CAP text.
+        language: for text-to-speech of CAP text when ``plan.language`` is not set.
 
     Returns:
         float32[n] mono samples at ``fs``.
@@ -97,15 +104,18 @@ def render_relay(plan: RelayPlan, *, fs: int = RELAY_SAMPLE_RATE, language: str 
             # Only inline audio is played: a URI in an alert must not make the station read
             # a local file, and remote audio is fetched (bounded) by the shell beforehand.
             res = None
+        language = plan.language or language
+        # The voice an originating operator's language was checked against (voice_for).
+        voice = _voice(plan.language) if plan.language and plan.text else None
         act = EasActivation(plan.header, plan.text or "", res, 0, language)
         try:
-            message = (alert_message(act, fs).samples if res is not None or plan.text
-                       else None)
+            message = (alert_message(act, fs, voice=voice).samples
+                       if res is not None or plan.text else None)
         except EasError:
             if res is None or not plan.text:
                 raise
             message = alert_message(EasActivation(plan.header, plan.text, None, 0, language),
-                                    fs).samples
+                                    fs, voice=voice).samples
     tx = encode_transmission(plan.header, fs=fs,
                              attention="eas" if plan.attention else "none",
                              attention_seconds=plan.attention_seconds, message=message)

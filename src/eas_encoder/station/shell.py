@@ -471,10 +471,13 @@ class Monitor:
             await self._finish_relays()
 
     async def _operator(self, now: datetime) -> None:
-        # Verdicts queued by `eas-encoder log --forward/--reject` or a console: the log is the
-        # one channel between them and this process (the monitor is the only writer).
+        # Verdicts and originations queued by `eas-encoder log --forward/--reject`,
+        # `eas-encoder originate` or a console: the log is the one channel between them and
+        # this process (the monitor is the only writer). Each is taken exactly once.
         for decision in self.log.take_operator_requests(now):
             await self.deliver(decision)
+        for origination in self.log.take_origination_requests(now):
+            await self.deliver(origination)
 
     async def _timer(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
