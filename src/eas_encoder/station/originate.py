@@ -371,7 +371,8 @@ def validate_origination(form: OriginationForm, config: Config, now: datetime, *
 
     header_only = event is not None and event in config.relay.header_only
     text = form.message_text.strip()
-    has_audio = form.audio_path is not None
+    audio = None if form.audio_path is None else Path(form.audio_path)
+    has_audio = audio is not None
     language = form.language.strip() or config.cap.language
     audio_seconds = None
     if text and has_audio:
@@ -387,10 +388,10 @@ def validate_origination(form: OriginationForm, config: Config, now: datetime, *
         from ..multilingual import voice_for
 
         _attempt(errors, "language", lambda: voice_for(language, voices))
-    elif has_audio:
-        assert form.audio_path is not None
+    elif audio is not None:
+        path = audio
         audio_seconds = _attempt(errors, "audio", lambda: check_message_audio(
-            form.audio_path, max_seconds=max_audio_seconds))  # type: ignore[arg-type]
+            path, max_seconds=max_audio_seconds))
     if errors:
         raise FormError(errors)
     assert event is not None and originator is not None and locations is not None
@@ -400,7 +401,7 @@ def validate_origination(form: OriginationForm, config: Config, now: datetime, *
     except EasError as exc:    # every field passed alone; a combination rule would land here
         raise FormError({exc.field or "form": _rule(exc)}) from None
     return _preview(header, config, now, text=text or None,
-                    audio=Path(form.audio_path) if has_audio else None,
+                    audio=audio,
                     audio_seconds=audio_seconds, language=language, user=user,
                     header_only=header_only)
 
