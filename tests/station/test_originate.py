@@ -55,6 +55,11 @@ def test_every_field_fault_is_reported_at_once_with_the_library_rules() -> None:
     assert "006999: no county 999 in California" in errs["locations"]
     assert "12345: must be six digits" in errs["locations"]
     assert "--allow-unlisted" not in errs["locations"] + errs["event"]
+    assert "allow_unlisted" not in errs["locations"] + errs["event"]
+    # One code posted as a bare string is that code, not six one-character codes.
+    one = validate_origination(form(locations="006059"), config(), T0,  # type: ignore[arg-type]
+                               voices=VOICES)
+    assert one.header.locations == ("006059",)
     assert "next legal: +0030" in errs["duration"]
 
 
@@ -229,3 +234,24 @@ def test_the_header_queued_is_the_one_previewed(tmp_path: Path) -> None:
         log.request_origination(later, "alice", at=at(75))
         [ev] = log.take_origination_requests(at(130))
     assert str(ev.header) == o.header_text and ev.at == at(75)
+
+
+# -- the relay speaks the text in the form's language ---------------------------------------
+def test_the_relay_speaks_in_the_language_the_form_was_checked_for() -> None:
+    from eas_encoder.errors import EncodeError
+    from eas_encoder.multilingual import installed_voices
+    from eas_encoder.station.actions import RelayPlan
+    from eas_encoder.station.outputs import render_relay
+    from tests.helpers import require_tool
+
+    require_tool("espeak-ng")
+    if "es" not in installed_voices():
+        pytest.skip("espeak-ng has no Spanish voice here")
+    h = Header.parse("ZCZC-CIV-CAE-006037+0100-3281500-KXYZ/FM -")
+    plan = RelayPlan(h, attention=False, attention_seconds=8.0, text="Alerta de prueba.",
+                     origin="operator", language="es")
+    spanish = render_relay(plan, fs=8000)
+    english = render_relay(replace(plan, language=None), fs=8000)
+    assert len(spanish) and not np.array_equal(spanish, english)
+    with pytest.raises(EncodeError, match="language"):
+        render_relay(replace(plan, language="tlh"), fs=8000)

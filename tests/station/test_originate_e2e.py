@@ -99,3 +99,57 @@ def test_originated_alerts_go_out_through_the_spool_and_decode(tmp_path: Path) -
         # RWT: header and EOM only (47 CFR 11.61(a)(2)); CAE: attention, then the upload.
         assert bool(attention) == (sent is cae)
     assert sf.info(str(files[1])).duration > sf.info(str(files[0])).duration + 8.5
+
+
+def test_a_live_monitor_takes_an_origination_queued_by_another_process(
+        tmp_path: Path) -> None:
+    """The console's path: the monitor runs (the log's one writer), the request is queued
+    through a reader connection, and the next tick takes it (bounded wait, no time limit
+    asserted).
+    """
+    import asyncio
+
+    from eas_encoder.station.shell import Monitor
+
+    from .test_shell import _station as station_with
+
+    (tmp_path / "cap").mkdir()
+    path = station_with(tmp_path, '[[source]]\nname = "DIR"\ncap = "cap"\n')
+    cfg = load_config(path)
+    monitor = Monitor(cfg, once=False, out=None)
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        task = asyncio.create_task(monitor.run(stop))
+        for _ in range(200):     # bounded: until the monitor holds the log
+            await asyncio.sleep(0.05)
+            if cfg.station.database.exists() and getattr(monitor, "core", None):
+                break
+        now = datetime.now(UTC)
+        o = validate_origination(OriginationForm("RWT", ("006037",), user="carol"), cfg, now,
+                                 voices={})
+        with StationLog.open(cfg.station.database, writer=False) as log:
+            rid = log.request_origination(o, "carol", at=now)
+            for _ in range(600):  # bounded: until the monitor has sent it
+                await asyncio.sleep(0.05)
+                [row] = log.origination_requests(request_id=rid)
+                sent = row.alert_id is not None and [
+                    r for r in log.alerts() if r.alert_id == row.alert_id
+                    and r.relay_status == "done"]
+                if sent:
+                    break
+        stop.set()
+        await asyncio.wait_for(task, 60)
+        return rid
+
+    rid = asyncio.run(main())
+    with contextlib.closing(StationLog.open(cfg.station.database, writer=False)) as log:
+        [row] = log.origination_requests(request_id=rid)
+        assert row.status == "taken" and row.alert_id is not None
+        [alert] = [r for r in log.alerts() if r.alert_id == row.alert_id]
+        assert (alert.source, alert.decision, alert.relay_status) == (
+            "operator:carol", "sent", "done")
+        assert Path(alert.relay_file or "").parent == cfg.station.spool
+    samples, fs = read_audio(alert.relay_file or "")
+    assert {e.text for e in decode(to_mono(samples), fs) if isinstance(e, HeaderEvent)} == {
+        alert.header}

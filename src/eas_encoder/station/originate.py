@@ -293,7 +293,9 @@ def _attempt(errors: dict[str, str], name: str, check: Callable[[], T]) -> T | N
         return None
 
 
-def _check_locations(codes: tuple[str, ...]) -> tuple[str, ...]:
+def _check_locations(codes: tuple[str, ...] | str) -> tuple[str, ...]:
+    if isinstance(codes, str):      # one code posted alone, not its characters
+        codes = (codes,)
     picked = tuple(c.strip() for c in codes if c.strip())
     if not picked:
         raise HeaderError("pick at least one county or area", field="locations")
