@@ -73,6 +73,11 @@ def station(tmp_path: Path) -> dict:
     """A station with a log holding a relayed alert (with audio), a held alert and a CAP
     alert whose text carries markup.
     """
+    return make_station(tmp_path)
+
+
+def make_station(tmp_path: Path) -> dict:
+    """The :func:`station` fixture's station (other console test modules build it too)."""
     config = parse_config({
         "station": {"id": "KXYZ/FM", "locations": ["006037"], "database": "out/station.db",
                     "spool": "out/relay", "recordings": "out/recordings"},
@@ -133,6 +138,11 @@ def _login(client: TestClient, user: str = "alice", password: str = PASSWORD):
 
 @pytest.fixture()
 def logged_in(station: dict) -> TestClient:
+    return login_client(station)
+
+
+def login_client(station: dict) -> TestClient:
+    """A client logged in as alice."""
     client = _client(station)
     assert _login(client).status_code == 303
     return client

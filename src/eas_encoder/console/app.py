@@ -624,6 +624,182 @@ async def log_csv(console: Console, request: Request) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="station-log.csv"'})
 
 
+# -- originate ------------------------------------------------------------------------------
+UPLOAD_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
+"""Message audio file types accepted for upload (what libsndfile reads)."""
+MAX_UPLOAD = 20 * 1024 * 1024
+"""Largest message audio upload, bytes."""
+_UPLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _choices(console: Console) -> dict[str, Any]:
+    """What the origination form offers: counties by name, event codes, originators."""
+    from ..same.codes import event_codes, originators  # noqa: PLC0415
+    from ..station.originate import NATIONAL_ONLY_EVENTS, county_choices  # noqa: PLC0415
+
+    if not hasattr(console, "_counties"):
+        console._counties = county_choices(console.config)  # type: ignore[attr-defined]
+    return {"counties": console._counties,  # type: ignore[attr-defined]
+            "events": sorted(((c, e.name) for c, e in event_codes().items()
+                              if c not in NATIONAL_ONLY_EVENTS), key=lambda x: x[1]),
+            "originators": [(c, o.name) for c, o in originators().items() if c != "PEP"]}
+
+
+def _upload_path(console: Console, token: str) -> Path | None:
+    """The saved upload of ``token`` in the recordings directory (tokens are made here; a
+    value that is not one names no file).
+    """
+    if not _UPLOAD_TOKEN.fullmatch(token):
+        return None
+    for suffix in UPLOAD_SUFFIXES:
+        path = _recordings(console) / f"upload-{token}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+async def _save_upload(console: Console, upload: Any) -> tuple[str, str | None]:
+    """Save an uploaded file as ``recordings/upload-<token><suffix>``, at most
+    :data:`MAX_UPLOAD` bytes; returns ``(token, error)``.
+    """
+    name = str(getattr(upload, "filename", "") or "")
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        return "", "is not an audio file this station reads (WAV, FLAC, Ogg, MP3, AIFF)"
+    token = secrets.token_urlsafe(24)
+    folder = _recordings(console)
+    path = folder / f"upload-{token}{suffix}"
+
+    def write() -> str | None:
+        folder.mkdir(parents=True, exist_ok=True)
+        size = 0
+        with open(path, "xb") as out:
+            upload.file.seek(0)
+            while chunk := upload.file.read(1 << 16):
+                size += len(chunk)
+                if size > MAX_UPLOAD:
+                    break
+                out.write(chunk)
+        if size > MAX_UPLOAD:
+            path.unlink()
+            return f"is over {MAX_UPLOAD // (1024 * 1024)} MiB"
+        if size == 0:
+            path.unlink()
+            return "is empty"
+        return None
+
+    error = await run_in_threadpool(write)
+    return ("" if error else token), error
+
+
+def _origination_values(form: FormData) -> dict[str, Any]:
+    """The origination form's fields as posted (bounded), with the locations as a list."""
+    locations = [str(v).strip()[:6] for v in form.getlist("locations")][:64]
+    return {"event": _text(form, "event", 8), "originator": _text(form, "originator", 8),
+            "locations": locations, "duration": _text(form, "duration", 8),
+            "message_text": _text(form, "message_text", 4000),
+            "language": _text(form, "language", 16), "upload": _text(form, "upload", 64)}
+
+
+async def originate(console: Console, request: Request, *, values: dict[str, Any] | None = None,
+                    errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    """GET /originate: the form (event, originator, counties by name, valid period, message
+    text or audio upload) and the originations queued so far with what became of them.
+    """
+    from ..station.originate import DEFAULT_DURATION, DEFAULT_ORIGINATOR  # noqa: PLC0415
+
+    def load() -> list[Any]:
+        with console.log() as log:
+            return log.origination_requests(limit=20)
+
+    queued = request.query_params.get("queued", "")
+    notice = f"origination {queued} queued for the monitor; its status is below" \
+        if queued.isdigit() else None
+    return console.page(request, "originate.html", status=status, **_choices(console),
+                        values=values or {"event": "RWT", "originator": DEFAULT_ORIGINATOR,
+                                          "locations": [], "duration": DEFAULT_DURATION,
+                                          "message_text": "", "language": "", "upload": ""},
+                        errors=errors or {}, requests=await run_in_threadpool(load),
+                        notice=notice)
+
+
+async def _validate(console: Console, request: Request, values: dict[str, Any]) -> Any:
+    """``validate_origination`` of the posted values at the clock's now (raises FormError)."""
+    from ..station.originate import (  # noqa: PLC0415
+        FormError,
+        OriginationForm,
+        validate_origination,
+    )
+
+    audio = _upload_path(console, values["upload"]) if values["upload"] else None
+    form = OriginationForm(event=values["event"], locations=tuple(values["locations"]),
+                           originator=values["originator"], duration=values["duration"],
+                           message_text=values["message_text"], audio_path=audio,
+                           language=values["language"], user=request.state.session.user)
+    lost = {"audio": "the uploaded file is gone; upload it again"} \
+        if values["upload"] and audio is None else {}
+    try:
+        origination = await run_in_threadpool(validate_origination, form, console.config,
+                                              console.clock())
+    except FormError as exc:
+        raise FormError({**lost, **exc.errors}) from None
+    if lost:
+        raise FormError(lost)
+    return origination
+
+
+async def originate_preview(console: Console, request: Request) -> Response:
+    """POST /originate: check every field with the library's rules; show each fault beside
+    its field, or the preview (header, description, crawl, WEA text) with a confirmation
+    form. Nothing is queued here; an upload refused is deleted.
+    """
+    from ..station.originate import FormError  # noqa: PLC0415
+
+    form = request.state.form
+    values = _origination_values(form)
+    upload = form.get("audio")
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        token, error = await _save_upload(console, upload)
+        if error:
+            return await originate(console, request, values=values, status=400,
+                                   errors={"audio": error})
+        values["upload"] = token
+    try:
+        origination = await _validate(console, request, values)
+    except FormError as exc:
+        if "audio" in exc.errors and values["upload"]:
+            path = _upload_path(console, values["upload"])
+            if path is not None:
+                path.unlink(missing_ok=True)
+            values["upload"] = ""
+        return await originate(console, request, values=values, errors=exc.errors,
+                               status=400)
+    return console.page(request, "originate_preview.html", o=origination, values=values)
+
+
+async def originate_confirm(console: Console, request: Request) -> Response:
+    """POST /originate/confirm: validate the confirmed values again (the issue time is now)
+    and queue the origination for the monitor
+    (:meth:`~eas_encoder.station.log.StationLog.request_origination`), with the user's name.
+    """
+    from ..station.originate import FormError  # noqa: PLC0415
+
+    values = _origination_values(request.state.form)
+    try:
+        origination = await _validate(console, request, values)
+    except FormError as exc:
+        return await originate(console, request, values=values, errors=exc.errors,
+                               status=400)
+    user = request.state.session.user
+
+    def queue_it() -> int:
+        with console.log() as log:
+            return int(log.request_origination(origination, user, at=console.clock()))
+
+    request_id = await run_in_threadpool(queue_it)
+    return RedirectResponse(f"/originate?queued={request_id}", status_code=303)
+
+
 # -- the app --------------------------------------------------------------------------------
 PAGES: list[tuple[str, Handler, tuple[str, ...]]] = [
     ("/", home, ("GET",)),
@@ -634,6 +810,9 @@ PAGES: list[tuple[str, Handler, tuple[str, ...]]] = [
     ("/alerts/{alert_id:int}/timeline.png", alert_timeline, ("GET",)),
     ("/queue", queue, ("GET",)),
     ("/queue/{alert_id:int}", queue_post, ("POST",)),
+    ("/originate", originate, ("GET",)),
+    ("/originate", originate_preview, ("POST",)),
+    ("/originate/confirm", originate_confirm, ("POST",)),
     ("/sources", sources, ("GET",)),
     ("/tests", tests, ("GET",)),
     ("/tests/reason", tests_reason, ("POST",)),
