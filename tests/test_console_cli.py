@@ -166,3 +166,22 @@ def test_serve_on_the_callers_loop_until_stopped(tmp_path: Path) -> None:
 
     assert asyncio.run(run()) == (200, 303)
     assert sock.fileno() == -1      # closed with the server
+
+
+def test_companions_run_beside_the_monitor_and_stop_with_it(tmp_path: Path) -> None:
+    from eas_encoder.station.shell import run_monitor
+
+    (tmp_path / "cap").mkdir()
+    cfg = parse_config({"station": {"id": "KXYZ/FM", "locations": ["006037"]},
+                        "source": [{"name": "CAP", "cap": "cap", "poll": 5}],
+                        "tests": {"weekly_rwt": False}}, tmp_path / "station.toml")
+    seen = []
+
+    async def companion(done: asyncio.Event) -> None:
+        seen.append("started")
+        await done.wait()           # set once the monitor has finished
+        seen.append("stopped")
+
+    assert run_monitor(cfg, once=True, out=None, install_signals=False,
+                       companions=[companion]) == 0
+    assert seen == ["started", "stopped"]
