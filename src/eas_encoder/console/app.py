@@ -131,6 +131,17 @@ class Console:
         env.filters["when"] = self.when
         self.templates = Jinja2Templates(env=env)
         self._timelines: dict[tuple[str, float], bytes] = {}
+        self._counties: list[tuple[str, str]] | None = None
+
+    def counties(self) -> list[tuple[str, str]]:
+        """The county picker's ``(PSSCCC, name)`` list (computed once: the tables are
+        fixed while the app runs).
+        """
+        if self._counties is None:
+            from ..station.originate import county_choices  # noqa: PLC0415
+
+            self._counties = county_choices(self.config)
+        return self._counties
 
     def when(self, value: datetime | None) -> str:
         """A time in the station's zone with the zone printed (``""`` for none)."""
@@ -635,11 +646,9 @@ _UPLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 def _choices(console: Console) -> dict[str, Any]:
     """What the origination form offers: counties by name, event codes, originators."""
     from ..same.codes import event_codes, originators  # noqa: PLC0415
-    from ..station.originate import NATIONAL_ONLY_EVENTS, county_choices  # noqa: PLC0415
+    from ..station.originate import NATIONAL_ONLY_EVENTS  # noqa: PLC0415
 
-    if not hasattr(console, "_counties"):
-        console._counties = county_choices(console.config)  # type: ignore[attr-defined]
-    return {"counties": console._counties,  # type: ignore[attr-defined]
+    return {"counties": console.counties(),
             "events": sorted(((c, e.name) for c, e in event_codes().items()
                               if c not in NATIONAL_ONLY_EVENTS), key=lambda x: x[1]),
             "originators": [(c, o.name) for c, o in originators().items() if c != "PEP"]}
