@@ -170,6 +170,8 @@ def test_login_page_and_static_need_no_session(station: dict) -> None:
     client = _client(station)
     page = client.get("/login")
     assert page.status_code == 200
+    assert "script-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
     assert 'name="username"' in page.text and 'name="password"' in page.text
     css = client.get("/static/console.css")
     assert css.status_code == 200 and "font-family" in css.text

@@ -105,6 +105,36 @@ class _BodyLimit:
                 await _too_large(send)
 
 
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'none'; object-src 'none'; "
+     b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+"""Sent with every response: only the console's own assets, no script at all, no framing."""
+
+
+class _SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def add(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()),
+                                                  *SECURITY_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, add)
+
+
 class _TooLarge(Exception):
     pass
 
@@ -884,4 +914,5 @@ def create_app(config: Config, *, clock: Clock, log_path: str | Path | None = No
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     app.state.console = console
     app.add_middleware(_BodyLimit, limit=MAX_BODY)
+    app.add_middleware(_SecurityHeaders)
     return app
