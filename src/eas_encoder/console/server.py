@@ -77,15 +77,18 @@ def _server(app: Any, sock: socket.socket, *, own_signals: bool) -> Any:
 
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             server_header=False)
-    server = uvicorn.Server(config)
-    if not own_signals:
-        # Inside the monitor the loop's own SIGTERM/SIGINT handlers stop everything; uvicorn
-        # would otherwise replace them with its own for as long as it serves.
+    if own_signals:
+        return uvicorn.Server(config)
+
+    class KeepSignals(uvicorn.Server):
+        # Inside the monitor (or a loop with its own SIGTERM/SIGINT handlers) the caller's
+        # stop event ends serving; uvicorn would otherwise replace those handlers with its
+        # own for as long as it serves.
         @contextlib.contextmanager
-        def keep_signals() -> Iterator[None]:
+        def capture_signals(self) -> Iterator[None]:
             yield
-        server.capture_signals = keep_signals  # type: ignore[method-assign]
-    return server
+
+    return KeepSignals(config)
 
 
 async def serve(app: Any, sock: socket.socket, stop: asyncio.Event | None = None) -> None:
