@@ -52,6 +52,18 @@ def submit_button(form: Any, value: str | None = None) -> Any:
     return buttons[0]
 
 
+def submit(browser: Any, element: Any) -> None:
+    """Click a submit button or link and wait until the next page has replaced this one
+    (a click returns before a form's navigation ends).
+    """
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = browser.driver.find_element("tag name", "html")
+    element.click()
+    WebDriverWait(browser.driver, WAIT).until(staleness_of(page))
+
+
 def log_in(browser: Any, username: str, password: str) -> None:
     """Fill and send the login form (fields ``username`` and ``password``)."""
     browser.get("/login")
@@ -59,7 +71,7 @@ def log_in(browser: Any, username: str, password: str) -> None:
     form.find_element("name", "username").clear()
     form.find_element("name", "username").send_keys(username)
     form.find_element("name", "password").send_keys(password)
-    submit_button(form).click()
+    submit(browser, submit_button(form))
 
 
 def ensure_logged_in(browser: Any, console: harness.Console, path: str) -> None:
@@ -69,6 +81,18 @@ def ensure_logged_in(browser: Any, console: harness.Console, path: str) -> None:
         log_in(browser, console.username, console.password)
         browser.get(path)
     assert browser.path == path.split("?")[0], browser.path
+
+
+def choose(form: Any, name: str, value: str) -> None:
+    """Pick ``value`` in the form's field ``name`` (a select, or type it)."""
+    from selenium.webdriver.support.select import Select
+
+    field = form.find_element("name", name)
+    if field.tag_name == "select":
+        Select(field).select_by_value(value)
+    else:
+        field.clear()
+        field.send_keys(value)
 
 
 def relay_files(console: harness.Console, event: str) -> list[Path]:
@@ -135,7 +159,7 @@ def test_an_alert_page_explains_the_relayed_tornado_warning(browser, console):
     links = [a for a in browser.driver.find_elements("css selector", "a[href]")
              if re.search(r"/alerts/\d+$", a.get_attribute("href") or "")]
     assert links, browser.text()
-    links[0].click()
+    submit(browser, links[0])
     assert re.fullmatch(r"/alerts/\d+", browser.path), browser.path
     text = browser.text()
     assert "Tornado Warning" in text and "filter:local" in text, text
@@ -167,7 +191,7 @@ def test_forward_a_held_alert_from_the_queue(browser, console):
     assert harness.HELD_EVENT in browser.text() and "LP3" in browser.text()
     browser.shot("queue-held")
     alert_id = re.search(r"/queue/(\d+)$", forms[0].get_attribute("action")).group(1)
-    submit_button(forms[0], "forward").click()
+    submit(browser, submit_button(forms[0], "forward"))
     assert "forward" in browser.text().lower()
     browser.shot("queue-forwarded")
 
@@ -186,19 +210,65 @@ def test_forward_a_held_alert_from_the_queue(browser, console):
     assert on_air.endswith(f"-{STATION}-"), on_air
 
 
+def test_a_bad_origination_shows_the_error_beside_the_field_and_sends_nothing(
+        browser, console):
+    ensure_logged_in(browser, console, "/originate")
+    form = browser.driver.find_element("css selector", "form[action='/originate']")
+    choose(form, "event", "RWT")
+    choose(form, "locations", "006037")
+    choose(form, "duration", "0017")        # not a legal valid time period (47 CFR 11.31(c))
+    submit(browser, submit_button(form))
+    assert browser.path == "/originate"
+    error = browser.driver.find_element("id", "duration-error").text
+    assert "15-minute steps" in error and "11.31" in error, error
+    assert browser.driver.find_element("name", "duration").get_attribute("value") == "0017"
+    browser.shot("originate-field-error")
+    assert not relay_files(console, "RWT")
+
+
+def test_originate_a_required_weekly_test(browser, console):
+    ensure_logged_in(browser, console, "/originate")
+    browser.shot("originate")
+    form = browser.driver.find_element("css selector", "form[action='/originate']")
+    choose(form, "event", "RWT")
+    choose(form, "originator", "EAS")
+    choose(form, "locations", "006037")     # picked by name: "Los Angeles County, CA"
+    assert "Los Angeles" in form.find_element(
+        "css selector", "select[name=locations] option:checked").text
+    choose(form, "duration", "0015")
+    submit(browser, submit_button(form))
+    header = browser.driver.find_element("id", "header-text").text
+    assert re.fullmatch(r"ZCZC-EAS-RWT-006037\+0015-\d{7}-KXYZ/FM -", header), header
+    assert "Required Weekly Test" in browser.text()
+    browser.shot("originate-preview")
+    confirm = browser.driver.find_element("css selector", "form[action='/originate/confirm']")
+    submit(browser, submit_button(confirm))
+    browser.shot("originate-queued")
+
+    files = until("the RWT relay file in the spool", lambda: relay_files(console, "RWT"),
+                  console)
+    assert len(files) == 1, files
+    headers = decoded_headers(files[0])
+    # The issue time is the moment Send was pressed, so only it may differ from the preview.
+    assert len(headers) == 1 and str(headers[0]).startswith("ZCZC-EAS-RWT-006037+0015-"), headers
+    assert headers[0].station == STATION
+
+    def listed() -> bool:
+        ensure_logged_in(browser, console, "/alerts?source=operator:" + console.username)
+        return "RWT" in browser.text() and "sent" in browser.text()
+
+    until("the originated RWT on /alerts, sent", listed, console)
+    browser.shot("alerts-after-originate")
+
+
 def test_record_a_missed_test_reason(browser, console):
     ensure_logged_in(browser, console, "/tests?week=2026-W49")
     browser.shot("tests")
     form = browser.driver.find_element("css selector", "form[action='/tests/reason']")
-    field = form.find_element("name", "source")
-    if field.tag_name == "select":
-        from selenium.webdriver.support.select import Select
-        Select(field).select_by_value("LP2")
-    else:
-        field.send_keys("LP2")
+    choose(form, "source", "LP2")
     reason = "receiver off for repair (browser test)"
     form.find_element("name", "reason").send_keys(reason)
-    submit_button(form).click()
+    submit(browser, submit_button(form))
     text = browser.text()
     assert reason in text and console.username in text, text
     browser.shot("tests-reason-recorded")
@@ -209,7 +279,7 @@ def test_record_a_missed_test_reason(browser, console):
 def test_logout_ends_the_session(browser, console):
     ensure_logged_in(browser, console, "/alerts")
     form = browser.driver.find_element("css selector", "form[action='/logout']")
-    submit_button(form).click()
+    submit(browser, submit_button(form))
     assert browser.path == "/login"
     browser.get("/queue")
     assert browser.path == "/login"
