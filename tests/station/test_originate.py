@@ -255,3 +255,40 @@ def test_the_relay_speaks_in_the_language_the_form_was_checked_for() -> None:
     assert len(spanish) and not np.array_equal(spanish, english)
     with pytest.raises(EncodeError, match="language"):
         render_relay(replace(plan, language="tlh"), fs=8000)
+
+
+# -- untrusted form fields ------------------------------------------------------------------
+def test_any_form_gives_a_form_error_or_a_sound_origination() -> None:
+    """Whatever is posted (a tampered form: any text in any field), the answer is a
+    FormError naming only known fields, or an origination whose header parses back and
+    carries the station's own L-code; never another exception.
+    """
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    cfg = config()
+    fields = {"event", "originator", "locations", "duration", "message_text", "audio",
+              "language", "user"}
+    hits = {"ok": 0, "refused": 0}
+    posted = st.one_of(st.text(max_size=40), st.sampled_from(
+        ["RWT", "EAN", "PEP", "000000", "006999", "0020", "90", "es", "x", " ", "\x00"]))
+
+    @settings(max_examples=200, deadline=None)
+    @given(name=st.sampled_from(["event", "originator", "locations", "duration",
+                                 "message_text", "language", "user"]),
+           value=posted, more=st.lists(st.text(max_size=8), max_size=32))
+    def check(name: str, value: str, more: list[str]) -> None:
+        # A valid form with one field replaced by anything a client can post.
+        f = replace(form(), **{name: (value, *more) if name == "locations" else value})
+        try:
+            o = validate_origination(f, cfg, T0, voices=VOICES)
+        except FormError as exc:
+            hits["refused"] += 1
+            assert exc.errors and set(exc.errors) <= fields
+            return
+        hits["ok"] += 1
+        assert Header.parse(o.header_text) == o.header
+        assert o.header.station == "KXYZ/FM " and o.user == f.user.strip()
+
+    check()
+    assert hits["ok"] and hits["refused"]      # both answers were exercised
