@@ -152,6 +152,9 @@ class Origination:
         user: who originates it.
         issued: the issue time (UTC, whole minute); ``expires``: issued + valid period.
         timezone: the station's IANA zone the preview is written in.
+        wea_note: why there is no WEA text, or ``""``.
+        header_only: the event goes out as header and EOM only (no message).
+        notes: remarks for the preview (a required test, 47 CFR 11.61).
     """
 
     header: Header
