@@ -415,3 +415,21 @@ def test_oversized_body_and_field_are_refused(logged_in: TestClient) -> None:
     field = logged_in.post("/tests/reason", data={"csrf_token": token, "source": "LP1",
                                                   "week": "2026-W49", "reason": "x" * 20000})
     assert field.status_code == 400
+
+
+def test_log_reads_only_what_a_page_shows(station: dict) -> None:
+    with StationLog.open(station["config"].station.database, writer=False) as log:
+        assert [r.alert_id for r in log.alerts(newest=2)] == [5, 4]
+        assert [r.alert_id for r in log.alerts(source="LP2")] == [3]
+        assert [r.alert_id for r in log.alerts(event="TOR", newest=10)] == [5, 3, 1]
+        (row,) = log.alerts(alert_id=1)
+        assert row.relay_status == "done" and row.relay_file.endswith("relay.wav")
+        assert log.alerts(alert_id=99) == [] and log.alerts(newest=0) == []
+
+
+def test_alerts_page_says_when_older_rows_are_left_out(logged_in: TestClient,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("eas_encoder.console.app.MAX_ROWS", 2)
+    page = logged_in.get("/alerts").text
+    assert re.findall(r'<tr id="alert-(\d+)"', page) == ["5", "4"]
+    assert 'id="more"' in page

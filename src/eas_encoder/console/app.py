@@ -328,10 +328,9 @@ async def alerts(console: Console, request: Request) -> Response:
             until = datetime.combine(date.fromisoformat(values["to"]), time(),
                                      console.zone) + timedelta(days=1)
         with console.log() as log:
-            found = log.alerts(since, until, decision=values["decision"] or None)
-        return [r for r in reversed(found)
-                if (not values["source"] or r.source == values["source"])
-                and (not values["event"] or r.event == values["event"])]
+            return log.alerts(since, until, decision=values["decision"] or None,
+                              source=values["source"] or None,
+                              event=values["event"] or None, newest=MAX_ROWS + 1)
 
     try:
         found = await run_in_threadpool(rows)
@@ -340,7 +339,7 @@ async def alerts(console: Console, request: Request) -> Response:
                             errors=errors, decisions=[d.value for d in Decision],
                             sources=console.sources(), error=str(exc), more=0)
     return console.page(request, "alerts.html", status=400 if errors else 200,
-                        rows=found[:MAX_ROWS], more=max(0, len(found) - MAX_ROWS),
+                        rows=found[:MAX_ROWS], more=len(found) > MAX_ROWS,
                         values=values, errors=errors, decisions=[d.value for d in Decision],
                         sources=console.sources())
 
@@ -413,7 +412,7 @@ async def alert_page(console: Console, request: Request) -> Response:
 
     def load() -> dict[str, Any] | None:
         with console.log() as log:
-            found = [r for r in log.alerts() if r.alert_id == alert_id]
+            found = log.alerts(alert_id=alert_id)
             if not found:
                 return None
             plans = log.relay_plans(alert_id)
@@ -545,14 +544,12 @@ async def sources(console: Console, request: Request) -> Response:
     """GET /sources: each source's latest health and level, and the last alert heard."""
     def load() -> list[dict[str, Any]]:
         with console.log() as log:
-            last: dict[str, AlertRow] = {}
-            for r in log.alerts():
-                last[r.source] = r
             out = []
             for s in console.config.sources:
                 health = log.source_health(s.name, limit=1)
+                last = log.alerts(source=s.name, newest=1)
                 out.append({"config": s, "health": health[0] if health else None,
-                            "last": last.get(s.name)})
+                            "last": last[0] if last else None})
             return out
 
     return console.page(request, "sources.html", rows=await run_in_threadpool(load))

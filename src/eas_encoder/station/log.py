@@ -566,9 +566,13 @@ class StationLog:
         return int(row[0]) + 1
 
     def alerts(self, since: datetime | None = None, until: datetime | None = None, *,
-               decision: str | None = None) -> list[AlertRow]:
+               decision: str | None = None, source: str | None = None,
+               event: str | None = None, alert_id: int | None = None,
+               newest: int | None = None) -> list[AlertRow]:
         """Alerts received in ``[since, until)`` (and with ``decision``, e.g. ``"hold"`` for
-        what waits for an operator), oldest first, each with its last relay.
+        what waits for an operator, ``source``, ``event`` code or ``alert_id``), oldest
+        first, each with its last relay; with ``newest``: only the ``newest`` latest ones,
+        newest first (a console page reads a long log without loading all of it).
         """
         sql = ("SELECT a.alert_id, a.received, a.source, a.kind, a.header, a.cap_identifier,"
                " a.cap_sender, a.cap_sent, a.signature, a.event, a.originator, a.locations,"
@@ -576,19 +580,26 @@ class StationLog:
                " r.reason, a.hold_until, a.on_timeout FROM alerts a LEFT JOIN relays r ON "
                "r.relay_id = "
                "(SELECT max(relay_id) FROM relays WHERE alert_id = a.alert_id)")
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | int | None] = []
         if since is not None:
             where.append("a.received >= ?")
             args.append(iso(since))
         if until is not None:
             where.append("a.received < ?")
             args.append(iso(until))
-        if decision is not None:
-            where.append("a.decision = ?")
-            args.append(decision)
+        for column, value in (("decision", decision), ("source", source), ("event", event),
+                              ("alert_id", alert_id)):
+            if value is not None:
+                where.append(f"a.{column} = ?")
+                args.append(value)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.received, a.alert_id"
+        if newest is None:
+            sql += " ORDER BY a.received, a.alert_id"
+        else:
+            sql += " ORDER BY a.received DESC, a.alert_id DESC LIMIT ?"
+            args.append(max(0, newest))
         out = []
         for r in self._conn.execute(sql, args):
             out.append(AlertRow(
