@@ -433,3 +433,15 @@ def test_alerts_page_says_when_older_rows_are_left_out(logged_in: TestClient,
     page = logged_in.get("/alerts").text
     assert re.findall(r'<tr id="alert-(\d+)"', page) == ["5", "4"]
     assert 'id="more"' in page
+
+
+def test_without_matplotlib_the_page_says_so(logged_in: TestClient,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    page = logged_in.get("/alerts/1").text
+    assert 'id="no-timeline"' in page and "needs matplotlib" in page
+    assert 'id="timeline"' not in page
