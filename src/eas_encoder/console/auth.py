@@ -14,8 +14,10 @@ limit counts failures against the injected clock, never the wall clock.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import sqlite3
+import stat
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -117,6 +119,21 @@ def check_password(password: str) -> str:
     return password
 
 
+def _owner_only(path: Path) -> None:
+    """Create ``path`` readable and writable by its owner only, or take group and other
+    access away from an existing file of ours: it holds password hashes (guessable offline)
+    and session digests. SQLite gives its journal the same mode.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    info = path.stat()
+    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+
+
 class UserStore:
     """The console's SQLite file of users, sessions and failed logins.
 
@@ -145,6 +162,7 @@ class UserStore:
         try:
             if not self._ready:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                _owner_only(self.path)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -204,15 +222,29 @@ class UserStore:
         """
         since = _iso(now - FAILURE_WINDOW)
         with closing(self._connect()) as c:
-            by_user = c.execute("SELECT count(*) FROM login_failures WHERE user = ? AND at > ?",
-                                (name[:64], since)).fetchone()[0]
-            by_client = c.execute("SELECT count(*) FROM login_failures WHERE client = ? AND "
-                                  "at > ?", (client, since)).fetchone()[0]
-            if max(by_user, by_client) >= MAX_FAILURES:
+            # The attempt is counted as a failure before the password is checked, in one
+            # write transaction with the count: guesses sent at once (the console checks
+            # passwords on a thread pool) cannot all find the count still under the limit.
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                by_user = c.execute("SELECT count(*) FROM login_failures WHERE user = ? AND "
+                                    "at > ?", (name[:64], since)).fetchone()[0]
+                by_client = c.execute("SELECT count(*) FROM login_failures WHERE client = ? "
+                                      "AND at > ?", (client, since)).fetchone()[0]
+                limited = max(by_user, by_client) >= MAX_FAILURES
+                if not limited:
+                    attempt = c.execute("INSERT INTO login_failures (user, client, at) "
+                                        "VALUES (?, ?, ?)", (name[:64], client, _iso(now))
+                                        ).lastrowid
+                    c.execute("DELETE FROM login_failures WHERE at < ?",
+                              (_iso(now - 2 * FAILURE_WINDOW),))
+                row = c.execute("SELECT hash FROM users WHERE name = ?", (name,)).fetchone()
+            finally:
+                c.execute("COMMIT")
+            if limited:
                 minutes = int(FAILURE_WINDOW.total_seconds() // 60)
                 raise LoginRefused(f"too many failed logins; try again in {minutes} minutes",
                                    limited=True)
-            row = c.execute("SELECT hash FROM users WHERE name = ?", (name,)).fetchone()
             ok = False
             if len(password) <= MAX_PASSWORD:
                 try:
@@ -222,17 +254,18 @@ class UserStore:
                 except (VerificationError, InvalidHashError):
                     ok = False
             if not ok:
-                c.execute("INSERT INTO login_failures (user, client, at) VALUES (?, ?, ?)",
-                          (name[:64], client, _iso(now)))
-                c.execute("DELETE FROM login_failures WHERE at < ?",
-                          (_iso(now - 2 * FAILURE_WINDOW),))
                 raise LoginRefused("wrong user name or password")
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
             expires = now + self.session_length
-            c.execute("INSERT INTO sessions (token_sha256, user, csrf, created, expires) "
-                      "VALUES (?, ?, ?, ?, ?)", (_digest(token), name, csrf, _iso(now),
-                                                 _iso(expires)))
-            c.execute("DELETE FROM sessions WHERE expires <= ?", (_iso(now),))
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute("DELETE FROM login_failures WHERE id = ?", (attempt,))
+                c.execute("INSERT INTO sessions (token_sha256, user, csrf, created, expires) "
+                          "VALUES (?, ?, ?, ?, ?)", (_digest(token), name, csrf, _iso(now),
+                                                     _iso(expires)))
+                c.execute("DELETE FROM sessions WHERE expires <= ?", (_iso(now),))
+            finally:
+                c.execute("COMMIT")
         return Session(token, name, csrf, expires)
 
     def session(self, token: str | None, now: datetime) -> Session | None:

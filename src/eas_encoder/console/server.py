@@ -18,7 +18,7 @@ from typing import Any
 
 from .auth import ConsoleError
 
-__all__ = ["listen_address", "is_loopback", "bind", "serve"]
+__all__ = ["listen_address", "is_loopback", "bind", "serve", "LoopbackHost", "LOOPBACK_NAMES"]
 
 
 def listen_address(text: str, *, field: str = "console.listen") -> tuple[str, int]:
@@ -75,8 +75,11 @@ def bind(host: str, port: int) -> socket.socket:
 def _server(app: Any, sock: socket.socket, *, own_signals: bool) -> Any:
     import uvicorn  # noqa: PLC0415 - only serving needs it
 
+    # proxy_headers off: uvicorn otherwise takes X-Forwarded-For from 127.0.0.1 as the
+    # client, and every client of a loopback console is 127.0.0.1 (the login rate limit
+    # counts per client address).
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            server_header=False)
+                            server_header=False, proxy_headers=False)
     if own_signals:
         return uvicorn.Server(config)
 
@@ -91,10 +94,50 @@ def _server(app: Any, sock: socket.socket, *, own_signals: bool) -> Any:
     return KeepSignals(config)
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Host names a console listening on a loopback address answers to (see :class:`LoopbackHost`)."""
+
+
+class LoopbackHost:
+    """ASGI middleware for a console on a loopback address: a request whose ``Host`` is not
+    a loopback name or address gets 400.
+
+    DNS rebinding: a web page the operator opens can point its own name at 127.0.0.1 and
+    then talk to the console as the same origin (read the login page, guess passwords, lock
+    the operator out). The browser still sends the page's own name as ``Host``.
+    """
+
+    def __init__(self, app: Any, also: str = "") -> None:
+        self.app = app
+        self.names = LOOPBACK_NAMES | ({also} if also else set())
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Answer 400 to an HTTP request with a foreign ``Host``, pass the rest on."""
+        if scope["type"] == "http":
+            host = next((v for k, v in scope.get("headers", ()) if k == b"host"), b"")
+            name = host.decode("latin-1").strip().lower()
+            if name.startswith("["):
+                name = name[1:].partition("]")[0]
+            elif name.count(":") == 1:
+                name = name.partition(":")[0]
+            if name not in self.names:
+                body = b"this console answers only to a loopback address in Host"
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 async def serve(app: Any, sock: socket.socket, stop: asyncio.Event | None = None) -> None:
     """Serve ``app`` on the bound ``sock`` until ``stop`` is set (``None``: until SIGTERM or
-    Ctrl-C, uvicorn's own handling).
+    Ctrl-C, uvicorn's own handling). On a loopback address only loopback ``Host`` names are
+    answered (:class:`LoopbackHost`).
     """
+    bound = sock.getsockname()[0]
+    if is_loopback(bound):
+        app = LoopbackHost(app, also=bound)
     server = _server(app, sock, own_signals=stop is None)
     if stop is None:
         await server.serve(sockets=[sock])
