@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the fixtures imported from test_console_app are parameters by name
 """The operator console attacked as an adversary would, on 127.0.0.1 only: DNS rebinding,
 spoofed client addresses against the login rate limit, concurrent password guesses, CSRF
 variants, session handling, the users file on disk, caching, response headers, hostile text.
@@ -33,10 +32,26 @@ from eas_encoder.console.auth import MAX_FAILURES, UserStore  # noqa: E402
 from eas_encoder.console.server import bind, serve  # noqa: E402
 from eas_encoder.station.log import StationLog  # noqa: E402
 
-from . import test_console_app  # noqa: E402
-from .test_console_app import CHEAP, PASSWORD, T0, _client, _csrf, _login  # noqa: E402
+from .test_console_app import (  # noqa: E402
+    CHEAP,
+    PASSWORD,
+    T0,
+    _client,
+    _csrf,
+    _login,
+    login_client,
+    make_station,
+)
 
-station, logged_in = test_console_app.station, test_console_app.logged_in   # the fixtures
+
+@pytest.fixture()
+def station(tmp_path: Path) -> dict:
+    return make_station(tmp_path)
+
+
+@pytest.fixture()
+def logged_in(station: dict) -> TestClient:
+    return login_client(station)
 
 
 # -- a real server on a free loopback port (what the CLI runs) ------------------------------
