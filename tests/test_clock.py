@@ -16,6 +16,7 @@ from eas_encoder.cap.bridge import same_to_alert
 from eas_encoder.cbs.wea import wea_from_header
 from eas_encoder.same.describe import describe_header
 from eas_encoder.same.header import Header
+from eas_encoder.station.log import StationLog
 from eas_encoder.text import crawl_text
 
 NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
@@ -41,6 +42,23 @@ def test_no_reference_is_a_programming_error_not_a_clock_read() -> None:
         describe_header(DAY_001)  # type: ignore[call-arg]
 
 
+def test_the_station_log_takes_its_time_from_the_caller(tmp_path: Path) -> None:
+    db = tmp_path / "station.db"
+    with pytest.raises(TypeError, match="reads no clock"):
+        StationLog.open(db)
+    with StationLog.open(db, now=NEW_YEARS_EVE) as log:
+        for call in (lambda: log.record([]),
+                     lambda: log.take_operator_requests(),
+                     lambda: log.request_operator(1, "ops", "forward"),
+                     lambda: log.record_missed_reason("2026-W53", "LP1", "off air", "ops"),
+                     lambda: log.take_origination_requests(),
+                     lambda: log.request_origination(None, "ops")):
+            with pytest.raises(TypeError, match="missing"):
+                call()
+        log.request_operator(1, "ops", "forward", at=NEW_YEARS_EVE)
+        assert log.take_operator_requests(NEW_YEARS_EVE)[0].verdict == "forward"
+
+
 LIBRARY = Path(__file__).resolve().parents[1] / "src" / "eas_encoder"
 
 # Calls that read the wall clock. (time.monotonic for timeouts measures an interval and is
@@ -53,10 +71,6 @@ EDGES = {
     # The station's asyncio shell is the edge that reads the clock and hands `now` to the
     # sans-IO core (issue 11: "the CLI, and later the station's shell, passes now").
     "station/shell.py",
-    # The station's SQLite log takes a `now` but falls back to the clock when given none;
-    # left to the station's owner (issue 12): those fallbacks should go the way of
-    # IssueTime.to_datetime's.
-    "station/log.py",
 }
 
 

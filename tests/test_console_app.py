@@ -344,7 +344,7 @@ def test_queue_shows_time_left_and_forward_is_queued_with_the_user(
     r = logged_in.post("/queue/3", data={"csrf_token": _csrf(page), "verdict": "forward",
                                          "note": "confirmed by phone"})
     assert r.status_code == 200 and "queued for the monitor" in r.text
-    with StationLog.open(station["config"].station.database) as log:
+    with StationLog.open(station["config"].station.database, now=T0) as log:
         taken = log.take_operator_requests(T0)
     assert [(d.alert_id, d.user, d.verdict, d.note) for d in taken] == \
         [(3, "alice", "forward", "confirmed by phone")]
@@ -361,7 +361,7 @@ def test_drop_is_queued_and_a_verdict_on_an_alert_not_held_is_refused(
                           ).status_code == 400
     assert logged_in.post("/queue/3", data={"csrf_token": token, "verdict": "reject",
                                             "note": "x" * 2000}).status_code == 400
-    with StationLog.open(station["config"].station.database) as log:
+    with StationLog.open(station["config"].station.database, now=T0) as log:
         taken = log.take_operator_requests(T0)
     assert [(d.alert_id, d.user, d.verdict) for d in taken] == [(3, "alice", "reject")]
 

@@ -198,7 +198,7 @@ def test_csrf_token_of_another_session_or_in_the_query_string_is_refused(
                       ("/queue/3", {"csrf_token": mine[:-1], "verdict": "forward"}),
                       ("/queue/3", {"csrf_token": mine + "x", "verdict": "forward"})]:
         assert logged_in.post(url, data=data).status_code == 403, url
-    with StationLog.open(station["config"].station.database) as log:
+    with StationLog.open(station["config"].station.database, now=T0) as log:
         assert log.take_operator_requests(T0) == []
 
 

@@ -126,7 +126,7 @@ def test_console_refuses_an_address_not_written_out(tmp_path: Path,
     toml = _station(tmp_path)
     from eas_encoder.station.log import StationLog
 
-    StationLog.open(tmp_path / "out" / "station.db").close()
+    StationLog.open(tmp_path / "out" / "station.db", now=datetime(2026, 12, 1, tzinfo=UTC)).close()
     assert main(["console", str(toml), "--listen", listen]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err

@@ -4,12 +4,15 @@ stderr, exit 2, and nothing queued.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from eas_encoder.cli import main
 from eas_encoder.station.log import StationLog
+
+T0 = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 
 TOML = """
 [station]
@@ -44,7 +47,7 @@ def test_preview_queue_and_list(station: Path, capsys: pytest.CaptureFixture) ->
             "--user", "alice", "--issued", "2026-11-30T18:00Z"]
     assert main(argv) == 2      # no log yet: the monitor creates it
     assert "run 'eas-encoder monitor' first" in capsys.readouterr().err
-    StationLog.open(station.parent / "station.db").close()
+    StationLog.open(station.parent / "station.db", now=T0).close()
     assert main([*argv, "--preview"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ZCZC-EAS-RWT-006037+0015-3341800-KXYZ/FM -\n")
@@ -58,7 +61,7 @@ def test_preview_queue_and_list(station: Path, capsys: pytest.CaptureFixture) ->
 
 def test_a_bad_form_is_one_line_and_nothing_is_queued(station: Path,
                                                       capsys: pytest.CaptureFixture) -> None:
-    StationLog.open(station.parent / "station.db").close()
+    StationLog.open(station.parent / "station.db", now=T0).close()
     assert main(["originate", str(station), "--event", "EAN", "--location", "006999",
                  "--duration", "0020", "--user", "alice"]) == 2
     err = capsys.readouterr().err

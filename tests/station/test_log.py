@@ -167,7 +167,7 @@ def test_weekly_report_lists_received_sent_and_missed_with_reasons(log: StationL
     with pytest.raises(LogError, match="ISO week"):
         weekly_report(log, cfg, "2026-48")
     with pytest.raises(LogError, match="empty"):
-        log.record_missed_reason("2026-W48", "LP2", "  ", "bob")
+        log.record_missed_reason("2026-W48", "LP2", "  ", "bob", at=T0)
 
 
 def _toml(tmp_path: Path) -> Path:
@@ -240,7 +240,7 @@ def test_operator_requests_from_another_process_reach_the_core_once(tmp_path: Pa
         with StationLog.open(db, writer=False) as console:
             console.request_operator(1, "erin", "forward", "confirmed by phone", at=at(20))
             with pytest.raises(LogError, match="forward or reject"):
-                console.request_operator(1, "erin", "maybe")
+                console.request_operator(1, "erin", "maybe", at=at(20))
         [req] = lg.take_operator_requests(at(21))
         assert lg.take_operator_requests(at(22)) == []
         acts = drive(s, lg, [(21, req)])

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -354,5 +354,6 @@ def test_sigterm_stops_a_live_monitor_cleanly(tmp_path: Path) -> None:
             proc.wait(timeout=30)
     assert proc.returncode == 0, err
     assert err == ""
-    with contextlib.closing(StationLog.open(tmp_path / "station.db")) as log:   # lock free
+    with contextlib.closing(StationLog.open(tmp_path / "station.db",   # lock free
+                                            now=datetime.now(UTC))) as log:
         assert log.integrity() == "ok"

@@ -186,9 +186,9 @@ def test_queue_taken_exactly_once_and_status_follows(tmp_path: Path) -> None:
         assert log.take_origination_requests(at(2)) == []
         assert log.origination_requests(request_id=rid)[0].status == "taken"
         with pytest.raises(LogError, match="validated origination"):
-            log.request_origination(object(), "alice")
+            log.request_origination(object(), "alice", at=T0)
         with pytest.raises(LogError, match="operator"):
-            log.request_origination(o, " ")
+            log.request_origination(o, " ", at=T0)
         # A row written by hand (or an older version) that no longer parses is refused at
         # take time with its reason, never an exception in the monitor.
         log._conn.execute("INSERT INTO origination_requests (user, at, header) VALUES "

@@ -94,7 +94,8 @@ poll = 1
         return await asyncio.wait_for(task, 30)
     assert asyncio.run(main()) == 0
     # The writer lock is free again and the health of both sources is in the log.
-    with contextlib.closing(StationLog.open(tmp_path / "station.db")) as log:
+    with contextlib.closing(StationLog.open(tmp_path / "station.db",
+                                            now=datetime.now(UTC))) as log:
         assert {h[0] for h in log.source_health()} >= {"LP1", "DIR"}
 
 
@@ -160,7 +161,8 @@ weekly_rwt = false
         with contextlib.closing(StationLog.open(tmp_path / "station.db",
                                                 writer=False)) as reader:
             held = [r for r in reader.alerts() if r.decision == "hold"]
-            reader.request_operator(held[0].alert_id, "ops", "forward", "checked")
+            reader.request_operator(held[0].alert_id, "ops", "forward", "checked",
+                                    at=datetime.now(UTC))   # live: the wall clock
         for _ in range(600):        # the relay waits out the CAP window (10 s) first
             await asyncio.sleep(0.05)
             if "relay r" in out.getvalue():

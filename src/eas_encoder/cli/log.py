@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
             if aid not in held:
                 raise ConfigError("is not an alert held for an operator (see --held)",
                                   field=f"--{verdict}", value=aid)
-            log.request_operator(aid, args.user or getpass.getuser(), verdict, args.note)
+            log.request_operator(aid, args.user or getpass.getuser(), verdict, args.note,
+                                 at=datetime.now(UTC))
             print(f"alert {aid}: {verdict} queued for the monitor")
             return 0
         if args.week and args.reason:
@@ -85,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             import getpass
 
             user = args.user or getpass.getuser()
-            log.record_missed_reason(args.week, source, text, user, kind=args.kind)
+            log.record_missed_reason(args.week, source, text, user, kind=args.kind,
+                                     at=datetime.now(UTC))
         if args.week:
             sys.stdout.write(format_report(weekly_report(log, config, args.week,
                                                          datetime.now(UTC)), config))

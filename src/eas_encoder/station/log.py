@@ -290,12 +290,17 @@ class StationLog:
             writer: the monitor's one writer: takes the lock file ``<path>.lock`` and
                 recovers what a crash left in progress. ``False``: a reader; the file must
                 exist.
-            now: the time written on recovered rows (default: the clock; this is the edge).
+            now: the time written on recovered rows; required for the writer (the library
+                reads no clock: the shell or the CLI passes it).
 
         Raises:
             LogError: missing file (reader), another writer holds the lock, not a station
                 log, or a log from a newer version.
+            TypeError: a writer opened without ``now``.
         """
+        if writer and now is None:
+            raise TypeError("StationLog.open(writer=True) needs now=: the library reads no "
+                            "clock")
         p = Path(path)
         lock = None
         if writer:
@@ -330,7 +335,8 @@ class StationLog:
             _migrate(conn, version)
         log = cls(conn, p, lock, [])
         if writer:
-            log.recovered = log._recover(now or datetime.now(UTC))
+            assert now is not None
+            log.recovered = log._recover(now)
         return log
 
     def close(self) -> None:
@@ -368,15 +374,16 @@ class StationLog:
         return ids
 
     # -- writing --------------------------------------------------------------------------
-    def record(self, actions: Iterable[Action], now: datetime | None = None) -> None:
+    def record(self, actions: Iterable[Action], now: datetime) -> None:
         """Write a batch of core actions in one transaction; call it before acting on them.
 
-        Actions with nothing to log (``RunHooks``, ``PollCap``) are skipped.
+        Actions with nothing to log (``RunHooks``, ``PollCap``) are skipped; ``now`` (aware)
+        stamps the rows whose action carries no time of its own.
 
         Raises:
             sqlite3.Error: the disk failed (the caller must not act on the batch).
         """
-        stamp = iso(now or datetime.now(UTC))
+        stamp = iso(now)
         c = self._conn
         with _tx(c):
             for a in actions:
@@ -422,9 +429,10 @@ class StationLog:
                               (a.source, int(a.ok), a.level_dbfs, a.detail, iso(a.at)))
 
     def record_missed_reason(self, week: str, source: str, reason: str, user: str, *,
-                             kind: str = "RWT", at: datetime | None = None) -> None:
+                             kind: str = "RWT", at: datetime) -> None:
         """Record why a required test was not received or sent (47 CFR 11.35(a)); a second
-        call for the same week, source and kind replaces the reason.
+        call for the same week, source and kind replaces the reason. ``at`` (aware) is when
+        it was recorded.
 
         Raises:
             LogError: empty reason or user, or a week that is not ``YYYY-Www``.
@@ -441,13 +449,14 @@ class StationLog:
                 "(?, ?, ?, ?, ?, ?) ON CONFLICT (week, source, kind) DO UPDATE SET "
                 "reason = excluded.reason, user = excluded.user, at = excluded.at",
                 (week, source, kind, reason.strip(), user.strip(),
-                 iso(at or datetime.now(UTC))))
+                 iso(at)))
 
     def request_operator(self, alert_id: int, user: str, verdict: str, note: str = "", *,
-                         at: datetime | None = None) -> None:
+                         at: datetime) -> None:
         """Queue an operator's verdict on a held alert for the monitor (a console or the
         CLI runs in another process; the monitor takes it with
-        :meth:`take_operator_requests` and hands it to the core).
+        :meth:`take_operator_requests` and hands it to the core). ``at`` (aware) is when the
+        operator gave it.
 
         Raises:
             LogError: verdict not ``forward``/``reject``, or no user name.
@@ -460,11 +469,11 @@ class StationLog:
             self._conn.execute(
                 "INSERT INTO operator_requests (alert_id, user, verdict, note, at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (alert_id, user.strip(), verdict, note, iso(at or datetime.now(UTC))))
+                (alert_id, user.strip(), verdict, note, iso(at)))
 
-    def take_operator_requests(self, now: datetime | None = None) -> list[OperatorDecision]:
-        """The writer takes the queued operator verdicts, oldest first, marking them taken in
-        the same transaction (each is handed to the core exactly once).
+    def take_operator_requests(self, now: datetime) -> list[OperatorDecision]:
+        """The writer takes the queued operator verdicts, oldest first, marking them taken
+        (at ``now``) in the same transaction (each is handed to the core exactly once).
         """
         with _tx(self._conn):
             rows = self._conn.execute(
@@ -474,11 +483,11 @@ class StationLog:
                 self._conn.execute(
                     f"UPDATE operator_requests SET taken = ? WHERE id IN "
                     f"({','.join('?' * len(rows))})",
-                    (iso(now or datetime.now(UTC)), *(r[0] for r in rows)))
+                    (iso(now), *(r[0] for r in rows)))
         return [OperatorDecision(r[1], r[2], r[3], r[4]) for r in rows]
 
     def request_origination(self, origination: Any, user: str, *,
-                            at: datetime | None = None) -> int:
+                            at: datetime) -> int:
         """Queue a validated origination for the monitor (any process: the console, the
         ``originate`` CLI); the monitor takes it with :meth:`take_origination_requests`.
 
@@ -486,7 +495,8 @@ class StationLog:
             origination: a :class:`~eas_encoder.station.originate.Origination` (only one
                 made by ``validate_origination`` exists, so nothing unchecked is queued).
             user: the operator's name, written with every row about it.
-            at: when the operator confirmed it (default: the clock; this is the edge).
+            at: when the operator confirmed it (aware; the caller's clock: the library reads
+                none).
 
         Returns:
             The request id (for :meth:`origination_requests`).
@@ -505,19 +515,19 @@ class StationLog:
             cur = self._conn.execute(
                 "INSERT INTO origination_requests (user, at, header, message_text, audio_path,"
                 " language) VALUES (?, ?, ?, ?, ?, ?)",
-                (user.strip(), iso(at or datetime.now(UTC)), origination.header_text,
+                (user.strip(), iso(at), origination.header_text,
                  origination.message_text,
                  None if origination.audio_path is None else str(origination.audio_path),
                  origination.language))
         return int(cur.lastrowid or 0)
 
-    def take_origination_requests(self, now: datetime | None = None) -> list[Originate]:
-        """The writer takes the queued originations, oldest first, marking them ``taken`` in
-        the same transaction (each is handed to the core exactly once; the core's
+    def take_origination_requests(self, now: datetime) -> list[Originate]:
+        """The writer takes the queued originations, oldest first, marking them ``taken`` (at
+        ``now``) in the same transaction (each is handed to the core exactly once; the core's
         ``OriginationStatus`` then links the alert or gives the refusal). A row whose header
         no longer parses is marked ``refused`` here, with the reason.
         """
-        stamp = iso(now or datetime.now(UTC))
+        stamp = iso(now)
         out: list[Originate] = []
         with _tx(self._conn) as c:
             rows = c.execute(

@@ -185,7 +185,7 @@ class Monitor:
             except OSError as exc:
                 raise EasError(f"cannot be created ({exc.strerror})", field="directory",
                                value=str(directory)) from None
-        self.log = StationLog.open(cfg.station.database)
+        self.log = StationLog.open(cfg.station.database, now=start)
         for relay_id in getattr(self.log, "recovered", ()):
             self._say(f"relay r{relay_id} was interrupted by the last stop; logged as failed")
         # Ids, the duplicate memory and this week's tests survive a restart through the log.
