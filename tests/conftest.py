@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+# A git worktree elsewhere names the reference with EAS_SHARED_REFERENCE.
+SHARED_REFERENCE = Path(os.environ.get("EAS_SHARED_REFERENCE")
+                        or PROJECT_ROOT.parent / "shared" / "reference")
 
 
 @pytest.fixture(scope="session")

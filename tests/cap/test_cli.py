@@ -26,7 +26,7 @@ def test_validate_samples(shared_reference: Path, capsys) -> None:
     s = shared_reference / "cap" / "samples"
     assert main(["cap", "validate", str(s / "ibm_oasis_amber_example.xml"),
                  str(AMBER)]) == 0
-    assert "valid (cap; 0 errors" in capsys.readouterr().out
+    assert "valid (cap; 0 fail" in capsys.readouterr().out
     # A real Environment Canada alert whose optional <references/> is empty: a warning
     # (issue 15), no longer an error.
     assert main(["cap", "validate", str(AMBER), str(s / "google_canada_errors.cap")]) == 0
@@ -40,7 +40,9 @@ def test_validate_json_and_profile(shared_reference: Path, capsys) -> None:
     record = json.loads(capsys.readouterr().out)
     assert record["valid"] is False and record["profile"] == "ipaws"
     assert {"IPAWS-CODE", "IPAWS-EXPIRES"} <= {f["rule_id"] for f in record["findings"]}
-    assert set(record["findings"][0]) == {"rule_id", "severity", "xpath", "message", "spec"}
+    assert record["verdict"] == "fail" and record["counts"]["fail"] >= 2
+    assert set(record["findings"][0]) == {"rule_id", "verdict", "path", "message", "spec",
+                                          "expected", "measured", "value", "unit"}
 
 
 def test_validate_hostile_is_a_finding(shared_reference: Path, capsys) -> None:

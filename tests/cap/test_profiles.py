@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from eas_encoder.cap.profiles import CAPAU_RULES, CAPCP_RULES
-from eas_encoder.cap.rules import PROFILES, RULES, has_errors, validate
+from eas_encoder.cap.rules import PROFILES, RULES, validate
 from eas_encoder.cli import main
+from eas_encoder.findings import fails
 
 # A synthetic CAP-CP alert in the shape of Environment Canada / NAAD alerts (values invented).
 CAPCP = """<?xml version="1.0" encoding="UTF-8"?>
@@ -190,11 +191,11 @@ def test_every_profile_rule_is_registered_and_documented():
 def test_real_alerts(shared_reference: Path, capsys):
     s = shared_reference / "cap" / "samples"
     # Environment Canada via NAAD: valid CAP-CP (warnings only).
-    assert not has_errors(validate((s / "google_canada_signed.cap").read_bytes(), "cap-cp"))
+    assert not fails(validate((s / "google_canada_signed.cap").read_bytes(), "cap-cp"))
     # The real alert with an empty optional <references/>: a warning, not an error.
     errors = validate((s / "google_canada_errors.cap").read_bytes())
-    assert not has_errors(errors) and "CAP-EMPTY-ELEMENT" in {f.rule_id for f in errors}
-    assert not has_errors(validate((s / "google_australia.cap").read_bytes(), "cap-au"))
+    assert not fails(errors) and "CAP-EMPTY-ELEMENT" in {f.rule_id for f in errors}
+    assert not fails(validate((s / "google_australia.cap").read_bytes(), "cap-au"))
     assert main(["cap", "validate", "--profile", "cap-cp",
                  str(s / "google_canada_signed.cap")]) == 0
     assert "valid (cap-cp" in capsys.readouterr().out

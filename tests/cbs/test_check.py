@@ -53,7 +53,7 @@ def test_gsm7_zero_padding_fails():
     rep = check_pdus([_gsm7_page()])
     assert problems(rep) == {"CBS.PADDING"}
     f = next(f for f in rep.findings if f.rule_id == "CBS.PADDING")
-    assert "0x00 instead of CR" in f.note and f.spec.startswith("3GPP TS 23.038")
+    assert "0x00 instead of CR" in f.message and f.spec.startswith("3GPP TS 23.038")
     assert problems(check_pdus([_gsm7_page(fill=0x0D)])) == set()
 
 

@@ -23,10 +23,11 @@ The same checks produce the ``ecig`` profile findings of :func:`eas_encoder.cap.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..errors import CapError, EasError
+from ..findings import FAIL, INFO, WARN, Finding
 from ..same.codes import event_codes, event_name, originator_name, originators
 from ..same.header import MAX_LOCATIONS, MAX_VALID_MINUTES, Header, round_up_valid_time
 from ..same.locations import check_location, describe_location
@@ -46,7 +47,7 @@ from .model import (
     Urgency,
     as_member,
 )
-from .rules import Finding, Level, make_finding, register_profile
+from .rules import make_finding, register_profile
 
 __all__ = ["EasActivation", "select_info", "ecig_findings", "alert_to_same", "message_text",
            "same_to_alert", "DEFAULT_LANGUAGE", "TEST_EVENTS"]
@@ -179,7 +180,7 @@ def _eligibility(alert: Alert, allow_test: bool, event: str | None) -> list[Find
     if alert.msg_type in _NO_ACTIVATION:
         out.append(make_finding("ECIG-MSGTYPE", "/alert/msgType", f"msgType "
                                 f"{alert.msg_type.value} produces no EAS activation",
-                                Level.ERROR))
+                                FAIL))
     if alert.scope is not Scope.PUBLIC:
         out.append(make_finding("ECIG-SCOPE", "/alert/scope", f"scope {alert.scope.value} is not "
                             "translated to EAS (Public only)"))
@@ -190,7 +191,7 @@ def _eligibility(alert: Alert, allow_test: bool, event: str | None) -> list[Find
             out.append(make_finding("ECIG-STATUS", "/alert/status", f"status "
                                     f"{alert.status.value} does not go to air (Actual only; "
                                     f"Test/Exercise with {'/'.join(sorted(TEST_EVENTS))} "
-                                    "when allowed)", Level.ERROR))
+                                    "when allowed)", FAIL))
     return out
 
 
@@ -201,8 +202,8 @@ def ecig_findings(alert: Alert, *, language: str = DEFAULT_LANGUAGE) -> list[Fin
     a non-``Actual`` status as a warning.
     """
     # Blocking for a device, but a valid message: a Cancel is information, a Test a warning.
-    relaxed = {"ECIG-MSGTYPE": Level.INFO, "ECIG-STATUS": Level.WARNING}
-    out = [Finding(f.rule_id, relaxed.get(f.rule_id, f.severity), f.xpath, f.message, f.spec)
+    relaxed = {"ECIG-MSGTYPE": INFO, "ECIG-STATUS": WARN}
+    out = [replace(f, verdict=relaxed.get(f.rule_id, f.verdict))
            for f in _eligibility(alert, allow_test=False, event=None)]
     if alert.msg_type in _NO_ACTIVATION:
         return out
@@ -240,12 +241,12 @@ def alert_to_same(alert: Alert, *, station: str | None = None,
     index, info = select_info(alert, language)
     draft, found = _gather(alert, index, info)
     found = _eligibility(alert, allow_test, draft.event) + found
-    errors = [f for f in found if f.severity is Level.ERROR]
+    errors = [f for f in found if f.verdict is FAIL]
     if errors:
         f = errors[0]
         more = f" (+{len(errors) - 1} more; run 'cap validate --profile ecig')" \
             if len(errors) > 1 else ""
-        raise CapError(f"{f.message}{more}", field=f.xpath, spec=f.spec)
+        raise CapError(f"{f.message}{more}", field=f.path, spec=f.spec)
     if station is None:
         ids = info.parameter("EAS-STN-ID")
         if not ids:

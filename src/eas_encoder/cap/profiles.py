@@ -32,14 +32,15 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from ..findings import FAIL, INFO, WARN, Finding, Verdict
 from ..specs_data import read_table
 from .model import Alert, MsgType
-from .rules import Finding, Level, Rule, make_finding, register_profile
+from .rules import Rule, make_finding, register_profile
 
 __all__ = ["CAPCP_RULES", "CAPAU_RULES", "capcp_findings", "capau_findings",
            "capcp_event_codes", "CAPAU_CODE", "CAPAU_EVENT_LIST"]
 
-_E, _W, _I = Level.ERROR, Level.WARNING, Level.INFO
+_E, _W, _I = FAIL, WARN, INFO
 _CP = "CAP-CP Introduction and Rule Set (Beta 0.4 / 1.0)"
 _CPG = "google/cap-library CanadianProfile"
 _AU = "CAP-AU v1.0 (OASIS EDXL-CAP1.2-AU)"
@@ -118,8 +119,8 @@ def capcp_findings(alert: Alert) -> list[Finding]:
     """CAP-CP findings for a parsed alert (rules :data:`CAPCP_RULES`)."""
     out: list[Finding] = []
 
-    def add(rule_id: str, path: str, message: str, severity: Level | None = None) -> None:
-        out.append(make_finding(rule_id, path, message, severity))
+    def add(rule_id: str, path: str, message: str, verdict: Verdict | None = None) -> None:
+        out.append(make_finding(rule_id, path, message, verdict))
 
     if not any(_CP_CODE.fullmatch(c) for c in alert.code):
         add("CAPCP-CODE", "/alert", "code profile:CAP-CP:<version> (e.g. profile:CAP-CP:0.4) "

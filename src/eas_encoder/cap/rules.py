@@ -1,7 +1,7 @@
 """CAP validation as data: the CAP 1.2 schema and prose rules, the IPAWS v1.0 profile, ECIG.
 
-:func:`validate` returns a list of :class:`Finding` (rule id, severity, XPath, message, spec
-clause); content problems never raise. Profiles:
+:func:`validate` returns a list of :class:`~eas_encoder.findings.Finding` (rule id, verdict
+``fail``/``warn``/``info``, XPath, message, spec clause); content problems never raise. Profiles:
 
 * ``"cap"``   — OASIS CAP-v1.2.xsd (shipped in ``schema/``) plus the CAP 1.2 prose rules the
   schema cannot express (CAP 1.2 §3.2-§3.3).
@@ -25,7 +25,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
@@ -35,52 +34,27 @@ import shapely
 from lxml import etree
 
 from ..errors import CapError
+from ..findings import FAIL, INFO, WARN, Finding, Verdict
 from .model import CAP11_NS, CAP12_NS, Alert, Certainty, MsgType, Scope
 from .xml import element_path, from_element, parse_datetime, parse_tree, to_element
 
-__all__ = ["Level", "Finding", "Rule", "RULES", "PROFILES", "validate", "schema",
-           "parse_polygon", "parse_circle", "has_errors", "make_finding"]
-
-
-class Level(StrEnum):
-    """Severity of a :class:`Finding`: ``error`` breaks a MUST; ``warning`` a SHOULD;
-    ``info`` is advice (e.g. an element the profile says is ignored).
-    """
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One validation result.
-
-    ``xpath`` locates the element (``/alert/info[1]/area[2]/polygon[1]``), ``spec`` names the
-    clause, ``rule_id`` is a stable key into :data:`RULES`.
-    """
-
-    rule_id: str
-    severity: Level
-    xpath: str
-    message: str
-    spec: str
-
-    def __str__(self) -> str:
-        return f"{self.severity.value}: {self.rule_id} {self.xpath}: {self.message} [{self.spec}]"
+__all__ = ["Finding", "Verdict", "Rule", "RULES", "PROFILES", "validate", "schema",
+           "parse_polygon", "parse_circle", "make_finding"]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule's fixed data: id, usual severity, spec clause and one-line summary."""
+    """A rule's fixed data: id, usual verdict when broken (``fail`` for a MUST, ``warn`` for
+    a SHOULD, ``info`` for advice), spec clause and one-line summary.
+    """
 
     rule_id: str
-    severity: Level
+    verdict: Verdict
     spec: str
     summary: str
 
 
-_E, _W, _I = Level.ERROR, Level.WARNING, Level.INFO
+_E, _W, _I = FAIL, WARN, INFO
 _C = "CAP 1.2 §3.2.1"
 _CI = "CAP 1.2 §3.2.2"
 _CR = "CAP 1.2 §3.2.3"
@@ -187,16 +161,16 @@ MAX_FINDINGS_PER_RULE = 100
 hostile document can break one rule a hundred thousand times; the verdict is the same)."""
 
 
-def make_finding(rule_id: str, xpath: str, message: str, severity: Level | None = None
+def make_finding(rule_id: str, xpath: str, message: str, verdict: Verdict | None = None
                  ) -> Finding:
-    """A :class:`Finding` of rule ``rule_id`` (spec and default severity from :data:`RULES`)."""
+    """A :class:`~eas_encoder.findings.Finding` of rule ``rule_id`` at ``xpath`` (spec and
+    default verdict from :data:`RULES`).
+
+    Raises:
+        KeyError: unknown rule id (a programming error).
+    """
     rule = RULES[rule_id]
-    return Finding(rule_id, severity or rule.severity, xpath, message, rule.spec)
-
-
-def has_errors(findings: list[Finding]) -> bool:
-    """True when any finding has severity ``error``."""
-    return any(f.severity is Level.ERROR for f in findings)
+    return Finding(rule_id, verdict or rule.verdict, xpath, message, rule.spec)
 
 
 @cache
@@ -259,8 +233,8 @@ def validate(source: object, profile: str = "cap") -> list[Finding]:
     else:
         specific.insert(0, make_finding("CAP-VERSION", "/alert", "CAP 1.1 namespace; read as "
                                     "CAP 1.2 without the 1.2 schema check"))
-    flagged = {f.xpath for f in specific if f.severity is Level.ERROR}
-    findings = [f for f in xsd if f.xpath not in flagged] + specific
+    flagged = {f.path for f in specific if f.verdict is FAIL}
+    findings = [f for f in xsd if f.path not in flagged] + specific
     if profile != "cap":
         try:
             alert = from_element(root)
@@ -274,12 +248,9 @@ def validate(source: object, profile: str = "cap") -> list[Finding]:
     return _bounded(findings)
 
 
-_ORDER = {Level.INFO: 0, Level.WARNING: 1, Level.ERROR: 2}
-
-
 def _bounded(findings: list[Finding]) -> list[Finding]:
     counts: dict[str, int] = {}
-    worst: dict[str, Level] = {}
+    worst: dict[str, Verdict] = {}
     out = []
     for f in findings:
         if f.message.endswith(" not listed"):  # a summary the core rules already made
@@ -288,13 +259,13 @@ def _bounded(findings: list[Finding]) -> list[Finding]:
         counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
         if counts[f.rule_id] <= MAX_FINDINGS_PER_RULE:
             out.append(f)
-        elif _ORDER[f.severity] > _ORDER[worst.get(f.rule_id, Level.INFO)]:
-            worst[f.rule_id] = f.severity
+        elif f.verdict.rank > worst.get(f.rule_id, INFO).rank:
+            worst[f.rule_id] = f.verdict
     for rule_id, n in counts.items():
         if n > MAX_FINDINGS_PER_RULE:
             out.append(make_finding(rule_id, "/alert", f"{n - MAX_FINDINGS_PER_RULE} more "
                                     f"{rule_id} findings not listed",
-                                    worst.get(rule_id, Level.INFO)))
+                                    worst.get(rule_id, INFO)))
     return out
 
 
@@ -307,7 +278,7 @@ def _xsd_findings(root: etree._Element) -> list[Finding]:
         for el in wide:
             out.append(make_finding("CAP-XSD", element_path(el), f"only the first "
                                     f"{MAX_SCHEMA_SIBLINGS} of its {len(el)} children are "
-                                    "checked against the schema (bounded work)", Level.WARNING))
+                                    "checked against the schema (bounded work)", WARN))
         # The positions kept are the same in the copy, so its error paths locate in `root`.
         target = copy.deepcopy(root)
         for el in [e for e in target.iter() if len(e) > MAX_SCHEMA_SIBLINGS]:
@@ -453,7 +424,7 @@ class _CoreRules:
         self.out: list[Finding] = []
         self.paths: dict = {}  # element_path's index: one count of each parent's children
         self.listed: dict[str, int] = {}
-        self.unlisted: dict[str, tuple[int, Level]] = {}  # beyond MAX_FINDINGS_PER_RULE
+        self.unlisted: dict[str, tuple[int, Verdict]] = {}  # beyond MAX_FINDINGS_PER_RULE
 
     def kids(self, el: etree._Element, name: str) -> list[etree._Element]:
         return el.findall(f"{{{self.ns}}}{name}")
@@ -467,17 +438,17 @@ class _CoreRules:
         return None if child is None else child.text
 
     def add(self, rule_id: str, el: etree._Element | str, message: str,
-            severity: Level | None = None) -> None:
+            verdict: Verdict | None = None) -> None:
         listed = self.listed.get(rule_id, 0)
         if listed >= MAX_FINDINGS_PER_RULE:
             # Counted only: neither its place nor a Finding is worth making.
-            n, worst = self.unlisted.get(rule_id, (0, Level.INFO))
-            level = severity or RULES[rule_id].severity
-            self.unlisted[rule_id] = (n + 1, level if _ORDER[level] > _ORDER[worst] else worst)
+            n, worst = self.unlisted.get(rule_id, (0, INFO))
+            level = verdict or RULES[rule_id].verdict
+            self.unlisted[rule_id] = (n + 1, level if level.rank > worst.rank else worst)
             return
         self.listed[rule_id] = listed + 1
         path = el if isinstance(el, str) else element_path(el, self.paths)
-        self.out.append(make_finding(rule_id, path, message, severity))
+        self.out.append(make_finding(rule_id, path, message, verdict))
 
     def run(self) -> list[Finding]:
         root = self.root
@@ -743,7 +714,7 @@ def _ipaws(alert: Alert) -> list[Finding]:
                 if not re.fullmatch(r"\d{6}", v):
                     out.append(make_finding("IPAWS-SAME-GEOCODE", f"{p}/area[{j}]",
                                         f"geocode SAME {v!r} is not six digits PSSCCC",
-                                        Level.ERROR))
+                                        FAIL))
         for name in ("effective", "onset"):
             if getattr(info, name) is not None:
                 add("IPAWS-EFFECTIVE-IGNORED", f"{p}/{name}", f"{name} is ignored: IPAWS "

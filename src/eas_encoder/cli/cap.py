@@ -21,11 +21,12 @@ import numpy as np
 from ..audio import FORMATS, write_audio
 from ..cap.bridge import DEFAULT_LANGUAGE, EasActivation, alert_to_same, same_to_alert
 from ..cap.model import DSIG_NS, Alert
-from ..cap.rules import PROFILES, Level, validate
+from ..cap.rules import PROFILES, validate
 from ..cap.signature import MAX_SIGNATURES, sign, verified_alert, verify
 from ..cap.xml import DEFAULT_MAX_BYTES, parse, serialize
 from ..errors import CapError, HeaderError
 from ..fileio import write_output
+from ..findings import FAIL, counts, fails, worst
 from ..message import DEFAULT_RESOURCE_BYTES, ResourcePolicy, alert_message, check_not_nested
 from ..same.header import Header
 from ..same.transmission import DEFAULT_LEVEL_DBFS, DEFAULT_SAMPLE_RATE, encode_transmission
@@ -60,14 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     cap_sub = p.add_subparsers(dest="cap_command", metavar="ACTION")
     cap_sub.required = True
 
-    v = cap_sub.add_parser("validate", help="check CAP files; exit 3 if any has an error")
+    v = cap_sub.add_parser("validate", help="check CAP files; exit 3 if any finding fails")
     v.add_argument("files", nargs="+", metavar="FILE", help="CAP XML file(s), - for stdin")
     v.add_argument("--profile", choices=PROFILES, default="cap",
                    help="cap (schema + CAP 1.2 rules), ipaws (cap + IPAWS v1.0), ecig (cap + "
                         "what an ECIG CAP-to-EAS device needs; not the IPAWS rules, so it can "
                         "report less than ipaws); default cap")
     v.add_argument("--json", action="store_true", help="one JSON object per file per line")
-    v.add_argument("--quiet", action="store_true", help="print errors only")
+    v.add_argument("--quiet", action="store_true", help="print the failing findings only")
     v.set_defaults(func=run_validate)
 
     t = cap_sub.add_parser("to-same", help="print the SAME header an ECIG device would send")
@@ -268,25 +269,24 @@ def _write_bytes(dest: str, data: bytes) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """Validate each file; print findings; 3 if any file has an error finding."""
-    worst = 0
+    """Validate each file; print findings; 3 if any finding of any file fails."""
+    status = 0
     for name in args.files:
         findings = validate(_read(name), args.profile)
-        errors = [f for f in findings if f.severity is Level.ERROR]
-        worst = max(worst, EXIT_CHECK_FAILED if errors else 0)
+        invalid = fails(findings)
+        status = max(status, EXIT_CHECK_FAILED if invalid else 0)
+        tally = counts(findings)
         if args.json:
-            print(json.dumps({"file": name, "profile": args.profile, "valid": not errors,
-                              "findings": [{"rule_id": f.rule_id, "severity": f.severity.value,
-                                            "xpath": f.xpath, "message": f.message,
-                                            "spec": f.spec} for f in findings]}))
+            print(json.dumps({"file": name, "profile": args.profile, "valid": not invalid,
+                              "verdict": worst(findings).value, "counts": tally,
+                              "findings": [f.to_dict() for f in findings]}))
             continue
-        shown = errors if args.quiet else findings
-        verdict = "invalid" if errors else "valid"
-        print(f"{name}: {verdict} ({args.profile}; {len(errors)} errors, "
-              f"{len(findings) - len(errors)} other findings)")
+        shown = [f for f in findings if f.verdict is FAIL] if args.quiet else findings
+        print(f"{name}: {'invalid' if invalid else 'valid'} ({args.profile}; "
+              + ", ".join(f"{tally[v]} {v}" for v in ("fail", "warn", "info")) + ")")
         for f in shown:
             print(f"  {f}")
-    return worst
+    return status
 
 
 def _activation(args: argparse.Namespace,

@@ -275,12 +275,12 @@ def _area_fields(area: WarningArea | None) -> dict[str, object] | None:
 def run_check(args: argparse.Namespace) -> int:
     """Print the findings; exit 3 when a rule fails."""
     from ..conformance.cbs import check_pdus
-    from ..conformance.rules import FAIL
+    from ..findings import fails
     from . import EXIT_CHECK_FAILED
 
     report = check_pdus(parse_hex(args.pdus))
     print(report.to_json() if args.json else report.to_text(only_problems=args.problems))
-    return EXIT_CHECK_FAILED if report.verdict == FAIL else 0
+    return EXIT_CHECK_FAILED if fails(report.findings) else 0
 
 
 def run_decode(args: argparse.Namespace) -> int:

@@ -11,13 +11,16 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from ..conformance import FAIL, WARN, check_file
+from ..conformance import check_file
+from ..findings import fails
+from . import EXIT_CHECK_FAILED
 from .decode import input_rate
 
 __all__ = ["register", "run", "EXIT_FINDINGS"]
 
-EXIT_FINDINGS = 3
-"""Exit status when a finding fails (2 is bad input, 1 an internal error)."""
+EXIT_FINDINGS = EXIT_CHECK_FAILED
+"""Exit status when a finding fails (:func:`eas_encoder.findings.fails`; 2 is bad input, 1 an
+internal error)."""
 
 EXAMPLES = """\
 examples:
@@ -77,5 +80,4 @@ def run(args: argparse.Namespace) -> int:
 
         write_html_report(report, checker, args.report, made=datetime.now(UTC))
         print(f"report: {args.report}", file=sys.stderr)
-    bad = {FAIL, WARN} if args.strict else {FAIL}
-    return EXIT_FINDINGS if any(f.verdict in bad for f in report.findings) else 0
+    return EXIT_FINDINGS if fails(report.findings, strict=args.strict) else 0

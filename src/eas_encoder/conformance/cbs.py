@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ..cbs.etws import EtwsPrimary, decode_broadcast
 from ..cbs.gsm7 import is_gsm7, unpack_septets
 from ..cbs.layout import GSM_PAGE
 from ..cbs.pdu import GSM_PDU_OCTETS, CbsMessage, GeographicalScope, parse_dcs
 from ..errors import CbsError
-from .report import Finding, finding
-from .rules import FAIL, PASS, VERDICTS, WARN
+from ..findings import FAIL, PASS, WARN, Finding, Verdict, counts, worst
+from .report import finding
 
 __all__ = ["CbsReport", "check_pdus", "identifier_range"]
 
@@ -51,7 +51,7 @@ _RANGES = (
 """Message identifier ranges of TS 23.041 §9.4.1.2.2 (table 9.4.1.2.2-1), inclusive."""
 
 
-def identifier_range(message_identifier: int) -> tuple[str, str]:
+def identifier_range(message_identifier: int) -> tuple[str, Verdict]:
     """(what the range is, verdict) for a message identifier: public warning ranges pass,
     reserved ones warn, anything else warns as not a public warning channel.
     """
@@ -77,34 +77,32 @@ class CbsReport:
     summary: dict = field(default_factory=dict)
 
     @property
-    def verdict(self) -> str:
-        """Worst verdict of the findings."""
-        seen = {f.verdict for f in self.findings}
-        return FAIL if FAIL in seen or not seen else WARN if WARN in seen else PASS
+    def verdict(self) -> Verdict:
+        """Worst verdict of the findings (``fail`` when there are none)."""
+        return worst(self.findings, empty=FAIL)
 
     def to_dict(self) -> dict:
-        """JSON-able dict: source, verdict, counts, summary, findings."""
-        return {"source": self.source, "verdict": self.verdict,
-                "counts": {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS},
-                "summary": self.summary, "findings": [asdict(f) for f in self.findings]}
+        """JSON-able dict: source, verdict, counts (:func:`~eas_encoder.findings.counts`),
+        summary, findings (each :meth:`~eas_encoder.findings.Finding.to_dict`).
+        """
+        return {"source": self.source, "verdict": self.verdict.value,
+                "counts": counts(self.findings), "summary": self.summary,
+                "findings": [f.to_dict() for f in self.findings]}
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON text."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_text(self, *, only_problems: bool = False) -> str:
-        """Verdict and counts first, then one line per finding (problems only if asked)."""
-        counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
-        lines = [f"{self.source}: {self.verdict.upper()}: {counts[PASS]} pass, "
-                 f"{counts[WARN]} warn, {counts[FAIL]} fail"]
+        """Verdict and counts first, then one line per finding (``str(finding)``; problems
+        only if asked).
+        """
+        tally = counts(self.findings)
+        lines = [f"{self.source}: {self.verdict.upper()}: {tally[PASS]} pass, "
+                 f"{tally[WARN]} warn, {tally[FAIL]} fail"]
         for key, value in self.summary.items():
             lines.append(f"  {key}: {value}")
-        for f in self.findings:
-            if only_problems and f.verdict == PASS:
-                continue
-            note = f" ({f.note})" if f.note else ""
-            lines.append(f"{f.verdict.upper():<5} {f.rule_id:<22} {f.path:<10} "
-                         f"{f.measured}{note} [{f.spec}]")
+        lines += [str(f) for f in self.findings if not (only_problems and f.verdict is PASS)]
         return "\n".join(lines)
 
 
@@ -136,7 +134,7 @@ def _padding(pdus: Sequence[bytes], msg: CbsMessage) -> list[Finding]:
         bad = _trailing(units[:len(units) - good], zero)
         if bad >= 2:  # one 0x00 may be text ('@'); a run of them is padding
             out.append(finding("CBS.PADDING", f"page[{n}]", f"{bad} {names[1]} after the text",
-                               verdict=FAIL, note=f"padded with {names[2]}"))
+                               verdict=FAIL, message=f"padded with {names[2]}"))
         else:
             out.append(finding("CBS.PADDING", f"page[{n}]", f"{good} {names[0]} after the text",
                                verdict=PASS))
@@ -171,7 +169,7 @@ def check_pdus(pdus: Sequence[bytes]) -> CbsReport:
         rule = _DEVIATION_RULES.get(d.id, "CBS.DECODES")
         where = f"octet {d.position}" if d.position is not None else d.field
         rep.findings.append(finding(rule, where, d.text, verdict=FAIL,
-                                    note=f"{d.id}; handsets accept it"))
+                                    message=f"{d.id}; handsets accept it"))
     mid, sn = msg.message_identifier, msg.serial_number
     # EtwsPrimary.__post_init__ fills the serial number and identifier when not given.
     assert mid is not None and sn is not None
@@ -219,13 +217,13 @@ def check_pdus(pdus: Sequence[bytes]) -> CbsReport:
         rep.findings.append(finding("CBS.LANGUAGE", "message",
                                     msg.language or "not indicated",
                                     verdict=PASS if msg.language else WARN,
-                                    note="" if msg.language else
+                                    message="" if msg.language else
                                     "a handset cannot pick the message by language"))
     text = "".join(msg.pages)
     if coding.alphabet == "ucs2" and text and is_gsm7(text):
         rep.findings.append(finding("CBS.ALPHABET", "message",
                                     "UCS-2 for text the GSM 7-bit alphabet carries",
-                                    verdict=WARN, note="93 septets fit a page, 41 UCS-2 units"))
+                                    verdict=WARN, message="93 septets fit a page, 41 UCS-2 units"))
     else:
         rep.findings.append(finding("CBS.ALPHABET", "message", coding.alphabet, verdict=PASS))
     return rep

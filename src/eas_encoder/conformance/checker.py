@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import numpy as np
 
 from ..errors import ConformanceError, HeaderError
+from ..findings import FAIL, PASS, WARN, Finding, worst
 from ..pcm import RateRole, check_rate, clean_mono
 from ..same.header import Header
 from ..same.waveform import (
@@ -26,8 +27,8 @@ from ..same.waveform import (
 )
 from .fingerprint import fingerprint
 from .measure import Burst, Tone, measure_burst, measure_tone
-from .report import Event, Finding, Report, finding
-from .rules import ALLOWED_CHARACTERS, FAIL, PASS, WARN
+from .report import Event, Report, finding
+from .rules import ALLOWED_CHARACTERS
 from .scan import AFSK, OTHER, TONE, Overview, Run, Scanner
 
 __all__ = ["check", "check_file", "Checker", "MAX_PARTS", "AUDIO_MIN_SECONDS"]
@@ -130,14 +131,14 @@ class Checker:
         rep.findings.append(finding(
             "FILE.SAME_PRESENT", "file",
             f"{len(decoded)} decoded of {len(bursts)} AFSK bursts", value=len(decoded),
-            note="" if bursts else "no AFSK at 1562.5/2083.3 Hz found"))
+            message="" if bursts else "no AFSK at 1562.5/2083.3 Hz found"))
         paths: dict[int, str] = {}
         for m_no, msg in enumerate(_messages(self.parts), start=1):
             rep.findings.extend(_message_findings(msg, f"message[{m_no}]", fs, paths))
         for p in self.parts:
             path = paths.get(id(p), "")
-            worst = {f.verdict for f in rep.findings if path and f.path.startswith(path)}
-            verdict = FAIL if FAIL in worst else WARN if WARN in worst else PASS if worst else ""
+            own = [f for f in rep.findings if path and f.path.startswith(path)]
+            verdict = worst(own).value if own else ""
             rep.events.append(Event(_kind(p), *_span(p, fs), _label(p), path, verdict))
         return rep
 
@@ -223,7 +224,7 @@ def _message_findings(msg: _Message, path: str, fs: int, paths: dict[int, str]
             out.append(finding("MESSAGE.HEADERS_IDENTICAL", path,
                                f"{len(headers)} identical", verdict=PASS))
     out.append(finding("MESSAGE.EOM_COUNT", path, f"{len(eoms)}", value=len(eoms),
-                       note="" if eoms else "no End Of Message"))
+                       message="" if eoms else "no End Of Message"))
     # -- timing between parts ---------------------------------------------------------------
     for a, b in zip(msg.parts, msg.parts[1:], strict=False):
         ka, kb = _kind(a), _kind(b)
@@ -241,7 +242,7 @@ def _message_findings(msg: _Message, path: str, fs: int, paths: dict[int, str]
     out.append(finding("MESSAGE.ORDER", path,
                        " ".join({"header": "H", "attention": "A", "eom": "E"}[k] for k in seq)
                        or "-", verdict=PASS if ordered and len(tones) <= 1 else FAIL,
-                       note="" if ordered else "parts out of order"))
+                       message="" if ordered else "parts out of order"))
     # -- attention present ----------------------------------------------------------------
     if not tones:
         rwt = first_header is not None and first_header.event == "RWT"
@@ -260,7 +261,7 @@ def _show(b: bytes) -> str:
 def _burst_findings(b: Burst, path: str) -> list[Finding]:
     out = [
         finding("BURST.BIT_RATE", path, f"{b.bit_rate:.3f} bit/s ({b.ppm:+.0f} ppm)",
-                value=b.ppm, note=f"fit over {b.edges} bit edges"),
+                value=b.ppm, message=f"fit over {b.edges} bit edges"),
         finding("BURST.JITTER", path, f"{b.jitter_us:.1f} us RMS", value=b.jitter_us),
         finding("BURST.MARK_FREQ", path, _hz(b.mark_hz, MARK_HZ),
                 value=_ppm(b.mark_hz, MARK_HZ)),
@@ -269,12 +270,12 @@ def _burst_findings(b: Burst, path: str) -> list[Finding]:
     ]
     if b.framing is not None:
         out.append(finding("BURST.FRAMING", path, b.framing, verdict=FAIL,
-                           note=f"reads {b.text[:20]!r}... only as serial data"))
+                           message=f"reads {b.text[:20]!r}... only as serial data"))
     elif b.kind != "unknown":
         out.append(finding("BURST.FRAMING", path, "8 bits per character", verdict=PASS))
     if b.kind == "unknown":
         out.append(finding("BURST.SYNC", path, f"no ZCZC/NNNN in {len(b.bits)} bits",
-                           verdict=FAIL, note=f"reads {b.text[:24]!r}" if b.text else ""))
+                           verdict=FAIL, message=f"reads {b.text[:24]!r}" if b.text else ""))
         out += _stats_findings(b.stats, path)
         return out
     out.append(finding("BURST.SYNC", path, b.text[:4], verdict=PASS))
@@ -296,7 +297,7 @@ def _burst_findings(b: Burst, path: str) -> list[Finding]:
         out.append(finding("BURST.JUNK_AFTER", path, tail, value=b.junk_after_bits))
     out += _stats_findings(b.stats, path)
     if b.truncated:
-        out[-1] = Finding(**{**out[-1].__dict__, "note": "run truncated; start measured"})
+        out[-1] = replace(out[-1], message="run truncated; start measured")
     return out
 
 
@@ -322,7 +323,7 @@ def _stats_findings(s, path: str) -> list[Finding]:
         finding("SIGNAL.DC_OFFSET", path, f"{s.dc_percent:+.3f} %FS", value=s.dc_percent),
         finding("SIGNAL.OUT_OF_BAND", path,
                 f"{oob:.1f} dB down" if np.isfinite(oob) else "none measurable",
-                value=oob if np.isfinite(oob) else 1e9, note=oob_where),
+                value=oob if np.isfinite(oob) else 1e9, message=oob_where),
     ]
 
 
@@ -354,7 +355,7 @@ def _header_findings(b: Burst, path: str, out: list[Finding]) -> Header | None:
     for error in errors:
         out.append(finding("HEADER.FIELD", f"{path}.{error.field or 'header'}",
                            f"{error.value!r}" if error.value is not None else "-",
-                           verdict=FAIL, note=error.rule))
+                           verdict=FAIL, message=error.rule))
     return header
 
 
@@ -384,7 +385,7 @@ def _tone_findings(t: Tone, path: str, header: Header | None) -> list[Finding]:
         wxr = header is not None and header.originator == "WXR"
         out.append(finding("ATTENTION.KIND", path, f"NWR 1050 Hz WAT ({found})",
                            verdict=PASS if wxr else WARN,
-                           note="" if wxr else "1050 Hz is the NWR tone, EAS uses 853+960 Hz"))
+                           message="" if wxr else "1050 Hz is the NWR tone, EAS uses 853+960 Hz"))
     else:
         out.append(finding("ATTENTION.KIND", path, f"unrecognised ({found})", verdict=FAIL))
     for nominal, f in sorted(t.tones.items()):

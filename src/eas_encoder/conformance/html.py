@@ -19,9 +19,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ..errors import ConformanceError
 from ..fileio import write_output
+from ..findings import FAIL, PASS, WARN, counts
 from .measure import Burst
 from .report import Report
-from .rules import FAIL, PASS, WARN
 
 __all__ = ["render_html_report", "write_html_report"]
 
@@ -55,7 +55,8 @@ def _timeline_svg(report: Report, width: int = 1000, height: int = 90) -> str:
     events = [e for e in report.events if e.kind != "audio" or e.end - e.start > 0.5]
     for e in events:
         x, w = e.start * sx, max((e.end - e.start) * sx, 1.0)
-        stroke = {FAIL: "#cf222e", WARN: "#d4a72c"}.get(e.verdict, "none")
+        strokes: dict[str, str] = {FAIL: "#cf222e", WARN: "#d4a72c"}
+        stroke = strokes.get(e.verdict, "none")
         out.append(f'<rect x="{x:.2f}" y="20" width="{w:.2f}" height="50" '
                    f'fill="{_COLOURS.get(e.kind, "#999")}" fill-opacity="0.55" '
                    f'stroke="{stroke}" stroke-width="{3 if stroke != "none" else 0}">'
@@ -155,7 +156,7 @@ def render_html_report(report: Report, checker=None, *,  # noqa: ANN001
             library reads none); ``None`` prints no time.
     """
     v = report.verdict
-    counts = {k: sum(f.verdict == k for f in report.findings) for k in (PASS, WARN, FAIL)}
+    tally = counts(report.findings)
     failing: dict[str, list] = {}
     for f in report.findings:
         if f.verdict == FAIL:
@@ -176,7 +177,7 @@ def render_html_report(report: Report, checker=None, *,  # noqa: ANN001
          f"<p>{_esc(report.source or 'samples')}: {report.duration:.2f} s at {report.fs} Hz"
          "</p>",
          f'<p class="verdict" style="color:{_VERDICT_COLOURS[v]}">{v.upper()}</p>',
-         f"<p>{counts[PASS]} pass, {counts[WARN]} warn, {counts[FAIL]} fail</p>"]
+         f"<p>{tally[PASS]} pass, {tally[WARN]} warn, {tally[FAIL]} fail</p>"]
     if failing:
         h.append("<h2>Failing rules</h2><table><tr><th>rule</th><th>clause</th>"
                  "<th>expected</th><th>parts</th><th>first measured</th></tr>")
@@ -220,7 +221,7 @@ def render_html_report(report: Report, checker=None, *,  # noqa: ANN001
     h.append("<h2>Every rule</h2><table><tr><th>verdict</th><th>rule</th><th>part</th>"
              "<th>measured</th><th>expected</th><th>clause</th></tr>")
     for f in report.findings:
-        measured = f.measured + (f" ({f.note})" if f.note else "")
+        measured = f.measured + (f" ({f.message})" if f.message else "")
         h.append(f'<tr><td class="{f.verdict}">{f.verdict.upper()}</td>'
                  f"<td>{_esc(f.rule_id)}</td><td>{_esc(f.path)}</td><td>{_esc(measured)}</td>"
                  f"<td>{_esc(f.expected)}</td><td>{_esc(f.spec)}</td></tr>")

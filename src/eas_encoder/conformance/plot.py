@@ -14,15 +14,15 @@ import numpy as np
 
 from ..errors import ConformanceError
 from ..fileio import open_output
+from ..findings import FAIL, WARN
 from .report import Report
-from .rules import FAIL, WARN
 from .scan import Overview
 
 __all__ = ["plot_timeline", "draw_spectrogram"]
 
 _COLOURS = {"header": "tab:blue", "eom": "tab:purple", "attention": "tab:orange",
             "burst": "tab:red", "audio": "tab:gray"}
-_EDGE = {FAIL: "red", WARN: "goldenrod"}
+_EDGE: dict[str, str] = {FAIL: "red", WARN: "goldenrod"}
 
 
 def draw_spectrogram(ax, overview: Overview) -> None:  # noqa: ANN001 - a matplotlib Axes

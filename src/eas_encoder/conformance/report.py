@@ -1,4 +1,5 @@
-"""Findings and the report: plain data, printable as a table or as JSON.
+"""The checker's report: its findings (:class:`~eas_encoder.findings.Finding`, the package's
+one result type), the timeline and the fingerprint, printable as a table or as JSON.
 
 Findings are data, not exceptions: the checker returns every one it makes, passes included,
 so a test lab can file the measured values beside the verdicts.
@@ -7,11 +8,11 @@ so a test lab can file the measured values beside the verdicts.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from .rules import FAIL, PASS, RULES, VERDICTS, WARN, judge
+from ..findings import FAIL, PASS, WARN, Finding, Verdict, counts, worst
+from .rules import RULES, judge
 
 if TYPE_CHECKING:
     from .fingerprint import Fingerprint
@@ -19,53 +20,24 @@ if TYPE_CHECKING:
 __all__ = ["Finding", "Event", "Report", "finding"]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One rule applied to one part of the audio.
-
-    Attributes:
-        rule_id: id in :data:`~eas_encoder.conformance.rules.RULES`.
-        spec: the clause.
-        path: which part, e.g. ``"message[0].header[2]"`` or ``"file"``.
-        expected: the requirement with its tolerance, in words.
-        measured: the measured value in words, e.g. ``"525.000 bit/s (+8000 ppm)"``.
-        verdict: ``"pass"``, ``"warn"`` or ``"fail"``.
-        value: the number judged (in ``unit``), or ``None`` for a non-numeric rule.
-        unit: unit of ``value``.
-        note: a short explanation (e.g. the header field that is wrong), or ``""``.
-    """
-
-    rule_id: str
-    spec: str
-    path: str
-    expected: str
-    measured: str
-    verdict: str
-    value: float | None = None
-    unit: str = ""
-    note: str = ""
-
-
 def finding(rule_id: str, path: str, measured: str, *, value: float | None = None,
-            verdict: str | None = None, note: str = "") -> Finding:
-    """Make a finding for ``rule_id``; numeric rules are judged from ``value`` unless a
-    ``verdict`` is given.
+            verdict: Verdict | None = None, message: str = "") -> Finding:
+    """Make a finding of conformance rule ``rule_id`` at ``path`` (clause, expected value and
+    unit from :data:`~eas_encoder.conformance.rules.RULES`); numeric rules are judged from
+    ``value`` unless a ``verdict`` is given. ``message`` is a remark beside the measurement.
 
     Raises:
         KeyError: unknown rule id (a programming error).
-        ValueError: a non-numeric rule without a verdict.
+        ValueError: a non-numeric rule without a verdict, or a verdict that is not a
+            :class:`~eas_encoder.findings.Verdict`.
     """
     rule = RULES[rule_id]
     if verdict is None:
         if value is None:
             raise ValueError(f"{rule_id}: a verdict or a value is needed")
         verdict = judge(rule, value)
-    if verdict not in VERDICTS:
-        raise ValueError(f"unknown verdict {verdict!r}")
-    if value is not None and not math.isfinite(value):
-        value = None
-    return Finding(rule_id, rule.spec, path, rule.expected, measured, verdict, value,
-                   rule.unit, note)
+    return Finding(rule_id, Verdict(verdict), path, message, rule.spec, rule.expected,
+                   measured, value, rule.unit)
 
 
 @dataclass(frozen=True)
@@ -108,12 +80,9 @@ class Report:
     fingerprint: Fingerprint | None = None
 
     @property
-    def verdict(self) -> str:
-        """Worst verdict over all findings (``"fail"`` when there are none at all)."""
-        if not self.findings:
-            return FAIL
-        seen = {f.verdict for f in self.findings}
-        return FAIL if FAIL in seen else WARN if WARN in seen else PASS
+    def verdict(self) -> Verdict:
+        """Worst verdict over all findings (``fail`` when there are none at all)."""
+        return worst(self.findings, empty=FAIL)
 
     @property
     def failures(self) -> list[Finding]:
@@ -130,17 +99,17 @@ class Report:
         return [f for f in self.findings if f.rule_id == rule_id]
 
     def to_dict(self) -> dict:
-        """Plain JSON-able dict: ``source``, ``fs``, ``duration``, ``verdict``, ``counts``,
-        ``notes``, ``fingerprint``, ``events`` and ``findings`` (each a dict of the
-        :class:`Finding` fields).
+        """Plain JSON-able dict: ``source``, ``fs``, ``duration``, ``verdict``, ``counts``
+        (:func:`~eas_encoder.findings.counts`), ``notes``, ``fingerprint``, ``events`` and
+        ``findings`` (each :meth:`~eas_encoder.findings.Finding.to_dict`).
         """
-        counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
         return {
             "source": self.source, "fs": self.fs, "duration": round(self.duration, 6),
-            "verdict": self.verdict, "counts": counts, "notes": list(self.notes),
+            "verdict": self.verdict.value, "counts": counts(self.findings),
+            "notes": list(self.notes),
             "fingerprint": None if self.fingerprint is None else self.fingerprint.to_dict(),
             "events": [asdict(e) for e in self.events],
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -151,10 +120,10 @@ class Report:
         """The lines a reader needs first: verdict with counts, the failing and warning
         rules (with how many parts each), the fingerprint and the analysis notes.
         """
-        counts = {v: sum(f.verdict == v for f in self.findings) for v in VERDICTS}
+        tally = counts(self.findings)
         lines = [f"{self.source or '<samples>'}: {self.duration:.2f} s at {self.fs} Hz",
-                 f"{self.verdict.upper()}: {counts[PASS]} pass, {counts[WARN]} warn, "
-                 f"{counts[FAIL]} fail"]
+                 f"{self.verdict.upper()}: {tally[PASS]} pass, {tally[WARN]} warn, "
+                 f"{tally[FAIL]} fail"]
         for verdict, label in ((FAIL, "failing rules"), (WARN, "warning rules")):
             rules: dict[str, int] = {}
             for f in self.findings:
@@ -180,7 +149,8 @@ class Report:
         rows = [f for f in self.findings if not only_problems or f.verdict != PASS]
         head = ("VERDICT", "RULE", "PART", "MEASURED", "EXPECTED", "CLAUSE")
         table = [head] + [(f.verdict.upper(), f.rule_id, f.path,
-                           f.measured + (f" ({f.note})" if f.note else ""), f.expected, f.spec)
+                           f.measured + (f" ({f.message})" if f.message else ""), f.expected,
+                           f.spec)
                           for f in rows]
         widths = [min(max(len(r[i]) for r in table), cap)
                   for i, cap in enumerate((7, 26, 36, 60, 48, 200))]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..findings import FAIL, PASS, WARN, Verdict
 from ..same.waveform import (
     ATTENTION_MAX_SECONDS,
     ATTENTION_MIN_SECONDS,
@@ -31,11 +32,8 @@ from ..same.waveform import (
     SPACE_HZ,
 )
 
-__all__ = ["Rule", "RULES", "judge", "PASS", "WARN", "FAIL", "VERDICTS", "RATE_PASS_PPM",
-           "RATE_WARN_PPM", "OUT_OF_BAND_DB", "OUT_OF_BAND_HZ", "ALLOWED_CHARACTERS"]
-
-PASS, WARN, FAIL = "pass", "warn", "fail"
-VERDICTS = (PASS, WARN, FAIL)
+__all__ = ["Rule", "RULES", "judge", "RATE_PASS_PPM", "RATE_WARN_PPM", "OUT_OF_BAND_DB",
+           "OUT_OF_BAND_HZ", "ALLOWED_CHARACTERS"]
 
 RATE_PASS_PPM = 1e6 * 1e-6 / BIT_SECONDS
 """+/- 1 us on the 1920 us bit period (NWS SAME spec, via multimon-ng demod_eas.c): 521 ppm."""
@@ -191,8 +189,9 @@ RULES: dict[str, Rule] = {r.rule_id: r for r in _TABLE}
 """Every rule by id, in report order."""
 
 
-def judge(rule: Rule, value: float) -> str:
-    """Verdict for a measured ``value`` (in ``rule.unit``) against the rule's ranges.
+def judge(rule: Rule, value: float) -> Verdict:
+    """Verdict (:class:`~eas_encoder.findings.Verdict`: ``pass``, ``warn`` or ``fail``) for
+    a measured ``value`` (in ``rule.unit``) against the rule's ranges; not finite fails.
 
     Raises:
         ValueError: the rule has no numeric ranges (it is judged in code).
