@@ -120,6 +120,17 @@ def make_station(tmp_path: Path) -> dict:
     return {"config": config, "clock": clock, "app": app, "tmp": tmp_path}
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One station for the tests that change nothing (refused requests)."""
+    return make_station(tmp_path_factory.mktemp("console"))
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared: dict) -> TestClient:
+    return login_client(shared)
+
+
 def _client(station: dict) -> TestClient:
     return TestClient(station["app"], base_url="http://testserver")
 
@@ -154,15 +165,15 @@ POSTS = [p.replace("{alert_id:int}", "3") for p, _, methods in PAGES if "POST" i
 
 
 @pytest.mark.parametrize("path", [*GETS, "/no-such-page", "/static/missing.css"])
-def test_every_page_redirects_to_login_without_a_session(station: dict, path: str) -> None:
-    r = _client(station).get(path, follow_redirects=False)
+def test_every_page_redirects_to_login_without_a_session(shared: dict, path: str) -> None:
+    r = _client(shared).get(path, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/login"
 
 
 @pytest.mark.parametrize("path", POSTS)
-def test_every_post_without_a_session_redirects(station: dict, path: str) -> None:
-    r = _client(station).post(path, data={"csrf_token": "x"}, follow_redirects=False)
+def test_every_post_without_a_session_redirects(shared: dict, path: str) -> None:
+    r = _client(shared).post(path, data={"csrf_token": "x"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
 
 
@@ -180,13 +191,13 @@ def test_login_page_and_static_need_no_session(station: dict) -> None:
 
 @pytest.mark.parametrize("path", POSTS)
 @pytest.mark.parametrize("token", [None, "", "wrong"])
-def test_every_post_without_the_right_csrf_token_is_403(logged_in: TestClient, path: str,
+def test_every_post_without_the_right_csrf_token_is_403(shared_client: TestClient, path: str,
                                                         token: str | None) -> None:
     data = {"verdict": "forward", "note": "n", "week": "2026-W49", "source": "LP1",
             "reason": "r"}
     if token is not None:
         data["csrf_token"] = token
-    r = logged_in.post(path, data=data, follow_redirects=False)
+    r = shared_client.post(path, data=data, follow_redirects=False)
     assert r.status_code == 403
 
 
