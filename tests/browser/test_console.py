@@ -106,15 +106,23 @@ def decoded_headers(path: Path) -> list[Any]:
     return [e.header for e in decode(x, fs) if isinstance(e, HeaderEvent)]
 
 
+def fetch(browser: Any, url: str, *, binary: bool = False) -> tuple[int, str, Any]:
+    """``(status, content type, text or byte count)`` of ``url`` fetched by the browser with
+    its session cookie.
+    """
+    return browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => (arguments[1] ? r.arrayBuffer().then(b => b.byteLength)"
+        " : r.text()).then(b => done([r.status, r.headers.get('content-type') || '', b])));",
+        url, binary)
+
+
 def assert_audio_served(browser: Any, element_id: str) -> None:
     """The page's ``<audio id=element_id>`` source answers 200 with audio, fetched by the
     browser with the session (the players load nothing until played).
     """
     src = browser.driver.find_element("id", element_id).get_attribute("src")
-    status, kind, size = browser.driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done("
-        "[r.status, r.headers.get('content-type'), b.byteLength])));", src)
+    status, kind, size = fetch(browser, src, binary=True)
     assert status == 200 and kind.startswith("audio/") and size > 1000, (src, status, kind)
 
 
@@ -205,6 +213,10 @@ def test_forward_a_held_alert_from_the_queue(browser, console):
     assert f"operator:{console.username}" in text, text     # who forwarded it, in the log
     assert_audio_served(browser, "relayed-audio")
     browser.shot("alert-forwarded")
+    browser.get("/alerts?source=LP3")       # and in the log's list, as relayed by the operator
+    row = browser.driver.find_element("xpath", f"//tr[.//a[@href='/alerts/{alert_id}']]").text
+    assert " relay " in f" {row} " and f"operator:{console.username}" in row, row
+    browser.shot("alerts-forwarded")
     on_air = str(decoded_headers(relay_files(console, harness.HELD_EVENT)[-1])[0])
     assert on_air.startswith(console.held_header.rsplit("-", 2)[0]), on_air
     assert on_air.endswith(f"-{STATION}-"), on_air
@@ -272,8 +284,12 @@ def test_record_a_missed_test_reason(browser, console):
     text = browser.text()
     assert reason in text and console.username in text, text
     browser.shot("tests-reason-recorded")
-    browser.get("/tests?week=2026-W49")     # and it stays in the report
+    browser.get("/tests?week=2026-W49")     # and it stays in the report, and its CSV export
     assert reason in browser.text()
+    link = browser.driver.find_element("css selector", "a[href^='/tests.csv']")
+    status, kind, body = fetch(browser, link.get_attribute("href"))
+    assert status == 200 and kind.startswith("text/csv"), (status, kind)
+    assert "LP2,RWT" in body and reason in body and console.username in body, body
 
 
 def test_logout_ends_the_session(browser, console):
