@@ -316,6 +316,11 @@ def test_timeline_picture_of_the_received_audio(logged_in: TestClient) -> None:
     pytest.importorskip("matplotlib", reason="the timeline picture needs matplotlib")
     r = logged_in.get("/alerts/1/timeline.png")
     assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n"
+    relayed = logged_in.get("/alerts/1/timeline.png", params={"audio": "relayed"})
+    assert relayed.status_code == 200 and relayed.content[:4] == b"\x89PNG"
+    assert relayed.content != r.content
+    assert logged_in.get("/alerts/1/timeline.png", params={"audio": "../x"}).status_code == 400
+    assert logged_in.get("/alerts/5/timeline.png").status_code == 404   # outside: refused
 
 
 def test_audio_outside_the_station_directories_is_refused(station: dict,

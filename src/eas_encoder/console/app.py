@@ -453,14 +453,18 @@ async def alert_audio(console: Console, request: Request) -> Response:
 
 
 async def alert_timeline(console: Console, request: Request) -> Response:
-    """GET /alerts/{id}/timeline.png: the checker's timeline picture of the received audio
-    (:func:`~eas_encoder.conformance.plot.plot_timeline`), cached per file and mtime.
+    """GET /alerts/{id}/timeline.png[?audio=relayed]: the checker's timeline picture of the
+    received (default) or relayed audio (:func:`~eas_encoder.conformance.plot.plot_timeline`),
+    cached per file and mtime.
     """
     alert_id = request.path_params["alert_id"]
+    which = request.query_params.get("audio", "received")
+    if which not in ("received", "relayed"):
+        return PlainTextResponse("audio must be received or relayed", status_code=400)
 
     def draw() -> bytes | None:
         with console.log() as log:
-            path = _audio_paths(console, log.relay_plans(alert_id))["received"]
+            path = _audio_paths(console, log.relay_plans(alert_id))[which]
         if path is None:
             return None
         key = (str(path), path.stat().st_mtime)
@@ -483,7 +487,7 @@ async def alert_timeline(console: Console, request: Request) -> Response:
     except EasError as exc:
         return PlainTextResponse(f"no timeline: {exc}", status_code=404)
     if png is None:
-        return PlainTextResponse("no received audio kept for this alert", status_code=404)
+        return PlainTextResponse(f"no {which} audio kept for this alert", status_code=404)
     return Response(png, media_type="image/png")
 
 
