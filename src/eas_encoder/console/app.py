@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
+import json
 import re
 import secrets
 import tempfile
@@ -116,7 +118,10 @@ SECURITY_HEADERS = [
 
 
 class _SecurityHeaders:
-    """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP response."""
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP response, and
+    ``Cache-Control: no-store`` to every one that names no caching itself except the static
+    assets: the log, its CSV and the alerts' audio stay out of the browser's disk cache.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -126,10 +131,14 @@ class _SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        static = str(scope.get("path", "")).startswith("/static/")
+
         async def add(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", ()),
-                                                  *SECURITY_HEADERS]}
+                headers = [*message.get("headers", ()), *SECURITY_HEADERS]
+                if not static and all(k.lower() != b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, add)
@@ -147,6 +156,19 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+PREVIEW_LIFETIME = timedelta(minutes=30)
+"""How long a preview's Send button stays good."""
+MAX_PREVIEWS = 1000
+"""Previews remembered at most (the oldest is forgotten first)."""
+
+
+def _values_digest(values: dict[str, Any]) -> str:
+    # Line ends as the browser sends them back from a hidden field may differ (CRLF vs LF).
+    same = {k: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v
+            for k, v in values.items()}
+    return hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()
+
+
 class Console:
     """What the routes share: configuration, clock, log path, users, templates."""
 
@@ -162,6 +184,27 @@ class Console:
         self.templates = Jinja2Templates(env=env)
         self._timelines: dict[tuple[str, float], bytes] = {}
         self._counties: list[tuple[str, str]] | None = None
+        # Previews shown and not sent yet: nonce -> (user, digest of the values, expires).
+        self._previews: dict[str, tuple[str, str, datetime]] = {}
+
+    def remember_preview(self, user: str, values: dict[str, Any]) -> str:
+        """A one-time nonce for the confirmation form of a preview of ``values`` by ``user``."""
+        now = self.clock()
+        for nonce in [n for n, (_, _, until) in self._previews.items() if until <= now]:
+            del self._previews[nonce]
+        while len(self._previews) >= MAX_PREVIEWS:
+            del self._previews[next(iter(self._previews))]
+        nonce = secrets.token_urlsafe(24)
+        self._previews[nonce] = (user, _values_digest(values), now + PREVIEW_LIFETIME)
+        return nonce
+
+    def take_preview(self, nonce: str, user: str, values: dict[str, Any]) -> bool:
+        """Whether ``nonce`` is a preview ``user`` was shown of exactly ``values``, not sent
+        yet and not expired; it is used up either way (one Send per preview).
+        """
+        found = self._previews.pop(nonce, None)
+        return found is not None and found[0] == user and found[2] > self.clock() \
+            and secrets.compare_digest(found[1], _values_digest(values))
 
     def counties(self) -> list[tuple[str, str]]:
         """The county picker's ``(PSSCCC, name)`` list (computed once: the tables are
@@ -698,6 +741,31 @@ def _upload_path(console: Console, token: str) -> Path | None:
     return None
 
 
+UPLOAD_KEEP = timedelta(hours=2)
+"""How long an upload no origination names is kept (a preview never sent, a form left)."""
+
+
+def _sweep_uploads(console: Console) -> int:
+    """Delete saved uploads older than :data:`UPLOAD_KEEP` (by the clock) that no queued
+    origination names: each preview with a file leaves one on disk until it is sent.
+    Returns how many were deleted.
+    """
+    cutoff = (console.clock() - UPLOAD_KEEP).timestamp()
+    old = [p for p in _recordings(console).glob("upload-*")
+           if p.is_file() and p.stat().st_mtime < cutoff]
+    if not old:
+        return 0
+    with console.log() as log:
+        named = {Path(r.audio_path).name for r in log.origination_requests(limit=1 << 30)
+                 if r.audio_path}
+    gone = 0
+    for path in old:
+        if path.name not in named:
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
+
+
 async def _save_upload(console: Console, upload: Any) -> tuple[str, str | None]:
     """Save an uploaded file as ``recordings/upload-<token><suffix>``, at most
     :data:`MAX_UPLOAD` bytes; returns ``(token, error)``.
@@ -778,6 +846,13 @@ async def _validate(console: Console, request: Request, values: dict[str, Any]) 
                            language=values["language"], user=request.state.session.user)
     lost = {"audio": "the uploaded file is gone; upload it again"} \
         if values["upload"] and audio is None else {}
+    # Only the counties the picker offers (the states the station serves): a hand-made form
+    # could name any county, and other stations' filters would relay it there.
+    offered = {code for code, _ in console.counties()}
+    far = [c for c in values["locations"] if c not in offered]
+    if far:
+        lost["locations"] = (f"{', '.join(far[:5])}: not in the states this station serves "
+                             "(pick from the list)")
     try:
         origination = await run_in_threadpool(validate_origination, form, console.config,
                                               console.clock())
@@ -799,6 +874,7 @@ async def originate_preview(console: Console, request: Request) -> Response:
     values = _origination_values(form)
     upload = form.get("audio")
     if upload is not None and not isinstance(upload, str) and upload.filename:
+        await run_in_threadpool(_sweep_uploads, console)
         token, error = await _save_upload(console, upload)
         if error:
             return await originate(console, request, values=values, status=400,
@@ -814,13 +890,18 @@ async def originate_preview(console: Console, request: Request) -> Response:
             values["upload"] = ""
         return await originate(console, request, values=values, errors=exc.errors,
                                status=400)
-    return console.page(request, "originate_preview.html", o=origination, values=values)
+    return console.page(request, "originate_preview.html", o=origination, values=values,
+                        confirm=console.remember_preview(request.state.session.user, values))
 
 
 async def originate_confirm(console: Console, request: Request) -> Response:
     """POST /originate/confirm: validate the confirmed values again (the issue time is now)
     and queue the origination for the monitor
     (:meth:`~eas_encoder.station.log.StationLog.request_origination`), with the user's name.
+
+    Only once per preview, and only the values that preview showed this user: a second Send
+    (a double click, the browser resending the form) or values changed after the preview
+    queue nothing (409).
     """
     from ..station.originate import FormError  # noqa: PLC0415
 
@@ -831,6 +912,11 @@ async def originate_confirm(console: Console, request: Request) -> Response:
         return await originate(console, request, values=values, errors=exc.errors,
                                status=400)
     user = request.state.session.user
+    if not console.take_preview(_text(request.state.form, "confirm", 64), user, values):
+        return await originate(console, request, values=values, status=409, errors={
+            "form": "this preview was sent already, has expired or was changed; nothing "
+                    "more was queued (the originations are listed below). Preview again to "
+                    "send another."})
 
     def queue_it() -> int:
         with console.log() as log:
