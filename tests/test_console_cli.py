@@ -185,3 +185,22 @@ def test_companions_run_beside_the_monitor_and_stop_with_it(tmp_path: Path) -> N
     assert run_monitor(cfg, once=True, out=None, install_signals=False,
                        companions=[companion]) == 0
     assert seen == ["started", "stopped"]
+
+
+def test_monitor_with_console_says_where_the_console_is(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    # The README tells a newcomer to "open http://127.0.0.1:8080/": the monitor says the
+    # address as `eas-encoder console` does, and prints nothing with --quiet.
+    toml = tmp_path / "station.toml"
+    (tmp_path / "cap").mkdir()
+    toml.write_text('[station]\nid = "KXYZ/FM"\nlocations = ["006037"]\n'
+                    'database = "out/station.db"\n[[source]]\nname = "CAP"\ncap = "cap"\n'
+                    '[tests]\nweekly_rwt = false\n', "utf-8")
+    probe = bind("127.0.0.1", 0)
+    address = f"127.0.0.1:{probe.getsockname()[1]}"
+    probe.close()
+    assert main(["monitor", str(toml), "--once", "--console", address]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"console: http://{address}/ (Ctrl-C stops it)\n"), out
+    assert main(["monitor", str(toml), "--once", "--quiet", "--console", address]) == 0
+    assert capsys.readouterr().out == ""

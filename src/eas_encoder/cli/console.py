@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from ..station.config import Config
 
-__all__ = ["register", "run", "prepare"]
+__all__ = ["register", "run", "prepare", "announce"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +63,17 @@ def prepare(config: Config, listen: str | None, field: str) -> tuple[Any, socket
     return app, sock
 
 
+def announce(sock: socket.socket, out: TextIO) -> None:
+    """Print the address an operator opens, one line on ``out``, before serving.
+
+    Args:
+        sock: the console's bound listening socket (from :func:`prepare`).
+        out: where the line goes (standard output of ``console`` and ``monitor --console``).
+    """
+    host, port = sock.getsockname()[:2]
+    print(f"console: http://{host}:{port}/ (Ctrl-C stops it)", file=out, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
     import asyncio
@@ -73,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     StationLog.open(config.station.database, writer=False).close()  # exists, readable
     app, sock = prepare(config, args.listen, "--listen")
-    host, port = sock.getsockname()[:2]
-    print(f"console: http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    announce(sock, sys.stdout)
     from ..console.server import serve
 
     async def main() -> None:

@@ -58,9 +58,11 @@ def run(args: argparse.Namespace) -> int:
     companions = []
     if args.console:
         from ..console.server import serve
-        from .console import prepare
+        from .console import announce, prepare
 
         app, sock = prepare(config, args.console, "--console")
+        if not args.quiet:
+            announce(sock, sys.stdout)
 
         async def console(done: asyncio.Event) -> None:
             await serve(app, sock, done)
