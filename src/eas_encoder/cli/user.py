@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", metavar="STATION.toml", help="station configuration")
     p.add_argument("name", nargs="?", help="user name (add, remove)")
     p.add_argument("--password-stdin", action="store_true",
-                   help="add: read the password from the first line of standard input "
+                   help="add: read the password from the first line of standard input (typed "
+                        "twice without echo at a terminal) "
                         "(never from the command line, where other users could see it)")
     p.set_defaults(func=run)
 
@@ -58,7 +59,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.password_stdin:
         raise ConfigError("give the password on standard input with --password-stdin",
                           field="--password-stdin")
-    password = sys.stdin.readline(4096).rstrip("\r\n")
+    if sys.stdin.isatty():
+        # Typed at a terminal: no echo (a plain read would show the password on screen and
+        # in a terminal's scrollback), and typed twice because nobody sees a typo.
+        import getpass
+
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise ConfigError("the two passwords typed differ", field="password")
+    else:
+        password = sys.stdin.readline(4096).rstrip("\r\n")
     store.add_user(args.name, password, datetime.now(UTC))
     print(f"user {args.name} added")
     return 0

@@ -23,7 +23,7 @@ import json
 import re
 import secrets
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import EasError
 from ..station.actions import Decision
 from ..station.config import Config
-from ..station.log import AlertRow, StationLog, week_bounds
+from ..station.log import AlertRow, StationLog, csv_cell, week_bounds, writer_running
 from ..station.report import OWN_SOURCE, weekly_report
 from .auth import LoginRefused, Session, UserStore
 
@@ -232,9 +232,13 @@ class Console:
         """Render template ``name`` with the session's user and CSRF token."""
         session: Session | None = getattr(request.state, "session", None)
         context.setdefault("error", None)
+        # Verdicts and originations are queued for the monitor: say so when none is running,
+        # or an operator waits for a relay that never comes.
+        monitor_down = session is not None and writer_running(self.log_path) is False
         return self.templates.TemplateResponse(
             request, name, {"session": session, "station": self.config.station.id.strip(),
-                            "csrf": session.csrf if session else "", **context},
+                            "csrf": session.csrf if session else "",
+                            "monitor_down": monitor_down, **context},
             status_code=status, headers={"Cache-Control": "no-store"})
 
     def sources(self) -> list[str]:
@@ -666,6 +670,18 @@ async def tests_reason(console: Console, request: Request) -> Response:
                        notice=f"reason for {source} {kind} in {week} recorded by {user}")
 
 
+class _SafeWriter:
+    """A csv writer whose text cells cannot start a spreadsheet formula (station.log.csv_cell:
+    the reasons and notes come from operators and CAP documents).
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([csv_cell(v) for v in row])
+
+
 async def tests_csv(console: Console, request: Request) -> Response:
     """GET /tests.csv?week=: the weekly report as CSV (one row per test received, sent or
     missed).
@@ -678,7 +694,7 @@ async def tests_csv(console: Console, request: Request) -> Response:
         with console.log() as log:
             report = weekly_report(log, console.config, week, console.clock())
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
+        w = _SafeWriter(csv.writer(out, lineterminator="\n"))
         w.writerow(("week", "part", "source", "kind", "at", "status", "alert_id", "reason",
                     "user"))
         for source, rows in report.received.items():

@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,7 +44,7 @@ from .events import OperatorDecision, Originate
 
 __all__ = ["StationLog", "AlertRow", "OperatorRow", "OriginationRow", "TestRow", "LogError",
            "SCHEMA_VERSION", "ORIGINATION_STATUSES",
-           "CSV_COLUMNS", "iso", "parse_iso", "week_bounds"]
+           "CSV_COLUMNS", "iso", "parse_iso", "week_bounds", "writer_running", "csv_cell"]
 
 SCHEMA_VERSION = 3
 
@@ -626,8 +627,8 @@ class StationLog:
         w.writerow(CSV_COLUMNS)
         rows = self.alerts(since, until)
         for r in rows:
-            w.writerow(["" if v is None else (" ".join(v) if isinstance(v, tuple) else
-                                              iso(v) if isinstance(v, datetime) else v)
+            w.writerow([csv_cell("" if v is None else (" ".join(v) if isinstance(v, tuple) else
+                                                       iso(v) if isinstance(v, datetime) else v))
                         for v in (getattr(r, c) for c in CSV_COLUMNS)])
         return len(rows)
 
@@ -802,13 +803,62 @@ def _take_lock(path: Path) -> IO[bytes]:
         import fcntl
     except ImportError:     # no advisory locks on this platform: one writer by convention
         return f
+    # A console probing the lock (writer_running) holds a shared lock for microseconds; a
+    # few tries keep that probe from ever turning a starting monitor away.
+    for attempt in range(_LOCK_TRIES):
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return f
+        except OSError:
+            if attempt + 1 < _LOCK_TRIES:
+                time.sleep(0.05)
+    f.close()
+    raise LogError("another monitor is already writing this log (one writer only)",
+                   field="database", value=str(path)) from None
+
+
+_LOCK_TRIES = 5
+
+
+def writer_running(path: str | os.PathLike[str]) -> bool | None:
+    """Whether a monitor holds the writer lock of the station log at ``path`` now.
+
+    The console asks so it can tell the operator that queued verdicts and originations wait
+    until a monitor runs. Nothing is created: no lock file means no monitor ever wrote here.
+
+    Returns:
+        True (held), False (free), or None where the platform has no advisory locks.
+    """
+    lock = Path(path).with_name(Path(path).name + ".lock")
     try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
-        raise LogError("another monitor is already writing this log (one writer only)",
-                       field="database", value=str(path)) from None
-    return f
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        f = open(lock, "rb")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:
+        return False
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a string starting with ``= + - @``, tab or CR
+    gets a leading ``'`` (OWASP CSV injection), so a CAP headline or an operator's note that
+    reads ``=HYPERLINK(...)`` is not run as a formula when an inspector opens the export.
+    Numbers and other values pass through.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def week_bounds(week: str, timezone: str = "UTC") -> tuple[datetime, datetime]:
