@@ -70,6 +70,8 @@ def test_form_offers_counties_by_name(logged_in) -> None:
     originators = re.search(r'<select name="originator".*?</select>', page, re.S).group(0)
     assert 'value="RWT"' in events and 'value="EAN"' not in events   # national: FEMA only
     assert 'value="CIV"' in originators and 'value="PEP"' not in originators
+    # The legacy EAN originator is always refused by validation: not offered either.
+    assert 'value="EAN"' not in originators
     assert ">Preview</button>" in page
 
 

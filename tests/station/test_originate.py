@@ -123,8 +123,10 @@ def test_county_choices_cover_the_states_served_by_name() -> None:
     assert choices[:2] == [("006000", "all of California"), ("048000", "all of Texas")]
     assert ("048453", "Travis County, TX") in choices
     assert ("006037", "Los Angeles County, CA") in choices
-    names = [n for c, n in choices[2:] if c[3:] != "000" and c[0] == "0"]
-    assert names == sorted(names)
+    # The station's own counties (006037, 006059 in config()) first, then the rest by name.
+    assert choices[2:4] == [("006037", "Los Angeles County, CA"), ("006059", "Orange County, CA")]
+    names = [n for c, n in choices[4:] if c[3:] != "000" and c[0] == "0"]
+    assert names == sorted(names) and "Los Angeles County, CA" not in names
     assert codes[-1] == "106037" and len(codes) == len(set(codes))   # a county part, as set
 
 

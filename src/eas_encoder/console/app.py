@@ -739,9 +739,13 @@ def _choices(console: Console) -> dict[str, Any]:
     from ..station.originate import NATIONAL_ONLY_EVENTS  # noqa: PLC0415
 
     return {"counties": console.counties(),
+            # Only what validate_origination can accept: an option that is always refused
+            # (national codes, legacy EAN originator or event codes) only misleads.
             "events": sorted(((c, e.name) for c, e in event_codes().items()
-                              if c not in NATIONAL_ONLY_EVENTS), key=lambda x: x[1]),
-            "originators": [(c, o.name) for c, o in originators().items() if c != "PEP"]}
+                              if c not in NATIONAL_ONLY_EVENTS and e.part11 != "legacy"),
+                             key=lambda x: x[1]),
+            "originators": [(c, o.name) for c, o in originators().items()
+                            if c != "PEP" and o.status != "legacy"]}
 
 
 def _upload_path(console: Console, token: str) -> Path | None:

@@ -189,9 +189,10 @@ _CLI_HINT = re.compile(r"\s*\(pass [^)]*\)|;\s*pass --[a-z-]+ to [^;]*$")
 def county_choices(config: Config) -> list[tuple[str, str]]:
     """Location codes an operator picks from, as ``(PSSCCC, name)``: for every state the
     station serves (its own locations and its filters' locations), the whole state
-    (``0SS000``, "all of Texas") first, then each county the Census tables list, sorted by
-    name ("Travis County, TX"); codes named in the configuration that are neither (a county
-    part ``106037``, a marine zone) are included as written.
+    (``0SS000``, "all of Texas") first, then the station's own counties (what it usually
+    originates for, in configuration order), then every other county the Census tables
+    list, sorted by name ("Travis County, TX"); codes named in the configuration that are
+    neither (a county part ``106037``, a marine zone) are included as written.
 
     Returns:
         ``[(code, name), ...]``, no code twice.
@@ -206,7 +207,10 @@ def county_choices(config: Config) -> list[tuple[str, str]]:
                                   for ss in states]
     counties = [(f"0{ss}{ccc}", describe_location(f"0{ss}{ccc}"))
                 for ss in states for ccc in state_counties(ss)]
-    out += sorted(counties, key=lambda c: (c[1], c[0]))
+    by_code = dict(counties)
+    own = list(dict.fromkeys(c for c in config.station.locations if c in by_code))
+    out += [(c, by_code[c]) for c in own]
+    out += sorted((c for c in counties if c[0] not in own), key=lambda c: (c[1], c[0]))
     seen = {c for c, _ in out}
     for code in named:
         if code not in seen and code != NATIONAL_LOCATION:
