@@ -160,3 +160,31 @@ def test_user_add_at_a_terminal_does_not_echo_the_password(tmp_path: Path) -> No
                                    [secret, secret + "x"])
     assert code == 2 and "differ" in out, out
     assert secret not in out
+
+
+def test_received_timeline_carries_no_structure_verdict(station: dict,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A station's recording is the message after the header bursts: a FAIL title on the
+    # picture of a correctly relayed alert misled the new-user trial.
+    pytest.importorskip("matplotlib", reason="the timeline picture needs matplotlib")
+    from eas_encoder.conformance import plot
+    from eas_encoder.conformance.checker import check_file
+
+    received = station["config"].station.recordings / "received.wav"
+    report, _ = check_file(received, overview=True)
+    assert report.verdict.upper() == "FAIL"
+    assert "FAIL" in plot.timeline_title(report)
+    quiet = plot.timeline_title(report, verdicts=False)
+    assert "FAIL" not in quiet and "fails" not in quiet and "8000 Hz" in quiet
+    asked: list[bool] = []
+    real = plot.plot_timeline
+
+    def spy(*args: object, verdicts: bool = True) -> None:
+        asked.append(verdicts)
+        real(*args, verdicts=verdicts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plot, "plot_timeline", spy)
+    client = login_client(station)
+    assert client.get("/alerts/1/timeline.png").status_code == 200
+    assert client.get("/alerts/1/timeline.png", params={"audio": "relayed"}).status_code == 200
+    assert asked == [False, True]

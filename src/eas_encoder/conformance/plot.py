@@ -18,7 +18,7 @@ from ..findings import FAIL, WARN
 from .report import Report
 from .scan import Overview
 
-__all__ = ["plot_timeline", "draw_spectrogram"]
+__all__ = ["plot_timeline", "timeline_title", "draw_spectrogram"]
 
 _COLOURS = {"header": "tab:blue", "eom": "tab:purple", "attention": "tab:orange",
             "burst": "tab:red", "audio": "tab:gray"}
@@ -38,7 +38,22 @@ def draw_spectrogram(ax, overview: Overview) -> None:  # noqa: ANN001 - a matplo
               extent=(0, len(lo) * col_s, 0, overview.top_hz), interpolation="nearest")
 
 
-def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -> None:
+def timeline_title(report: Report, *, verdicts: bool = True) -> str:
+    """The timeline picture's title: source, rate, length, and (``verdicts``) the overall
+    verdict with the failing rule ids on a second line.
+    """
+    title = f"{report.source or 'samples'}: {report.fs} Hz, {report.duration:.2f} s"
+    if not verdicts:
+        return title
+    title += f" - {report.verdict.upper()}"
+    failing = sorted({f.rule_id for f in report.failures})
+    if failing:
+        title += "\nfails: " + ", ".join(failing)
+    return title
+
+
+def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike, *,
+                  verdicts: bool = True) -> None:
     """Write a PNG (or any format matplotlib knows from the extension) of the recording.
 
     Top: waveform envelope (min/max per column, full scale +/-1). Bottom: spectrogram to
@@ -51,6 +66,10 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
         overview: the :class:`~.scan.Overview` the checker kept (``check_file(...,
             overview=True)``).
         path: output file.
+        verdicts: mark what fails (red/amber outlines, rule ids, the verdict in the title);
+            False draws the parts only, for audio that is not a whole transmission (a
+            station's recording of a message starts after the header bursts, so every
+            structure rule would fail on it).
 
     Raises:
         ConformanceError: field ``plot`` when matplotlib is not installed or the file cannot
@@ -84,7 +103,7 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
         ax_w.axvspan(e.start, e.end, color=colour, alpha=0.25, linewidth=0)
         ax_s.axvline(e.start, color=colour, linewidth=0.8)
         ax_s.axvline(e.end, color=colour, linewidth=0.8)
-        if e.verdict in _EDGE:
+        if verdicts and e.verdict in _EDGE:
             for ax in (ax_w, ax_s):
                 ax.axvspan(e.start, e.end, fill=False, edgecolor=_EDGE[e.verdict],
                            linewidth=1.5)
@@ -114,7 +133,7 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
                   fontsize=7)
         last_end = mid + min_label / 2
     # Where it fails: each failing part gets its rule ids in red above it.
-    for e in visible:
+    for e in visible if verdicts else ():
         if e.verdict != FAIL or not e.path:
             continue
         rules = sorted({f.rule_id.split(".", 1)[-1] for f in report.failures
@@ -124,7 +143,7 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
     # Failing pauses (paths "message[k].gap@<start>s"): the pause itself is shaded red.
     starts = sorted(e.start for e in bursts_and_tones)
     marked: set[float] = set()
-    for failure in report.failures:
+    for failure in report.failures if verdicts else ():
         m = re.search(r"\.gap@([0-9.]+)s$", failure.path)
         if m is None or float(m.group(1)) in marked:
             continue
@@ -136,12 +155,7 @@ def plot_timeline(report: Report, overview: Overview, path: str | os.PathLike) -
         ax_s.text((pause_start + pause_end) / 2, overview.top_hz * 0.02,
                   failure.rule_id.split(".", 1)[-1],
                   color="red", fontsize=6, ha="center", va="bottom", rotation=90)
-    failing = sorted({f.rule_id for f in report.failures})
-    title = (f"{report.source or 'samples'}: {report.fs} Hz, {report.duration:.2f} s - "
-             f"{report.verdict.upper()}")
-    if failing:
-        title += "\nfails: " + ", ".join(failing)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(timeline_title(report, verdicts=verdicts), fontsize=10)
     fig.tight_layout()
     # matplotlib names the format from a path's extension; through a file object it must be
     # told, and an unknown one is refused before anything is written.
