@@ -26,6 +26,7 @@ from eas_encoder.station.actions import Decision, LogAlert  # noqa: E402
 from eas_encoder.station.log import StationLog, csv_cell, writer_running  # noqa: E402
 
 from .test_console_app import T0, login_client, make_station  # noqa: E402
+from .test_console_cli import _station  # noqa: E402
 
 
 @pytest.fixture()
@@ -138,17 +139,9 @@ def _run_on_a_terminal(argv: list[str], typed: list[str]) -> tuple[int, str]:
     return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
 
 
-def _toml(tmp_path: Path) -> Path:
-    toml = tmp_path / "station.toml"
-    toml.write_text('[station]\nid = "KXYZ/FM"\nlocations = ["006037"]\n'
-                    'database = "out/station.db"\n[[source]]\nname = "LP1"\n'
-                    'audio = "lp1.wav"\n', "utf-8")
-    return toml
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_user_add_at_a_terminal_does_not_echo_the_password(tmp_path: Path) -> None:
-    toml = _toml(tmp_path)
+    toml = _station(tmp_path)
     secret = "a long passphrase 42"
     argv = [sys.executable, "-m", "eas_encoder", "user", "add", str(toml), "alice",
             "--password-stdin"]
